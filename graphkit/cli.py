@@ -7,7 +7,6 @@ Every command parses its arguments and calls one function of ``graphkit.data``,
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -45,7 +44,7 @@ def _root(
 
 @datasets_app.command("list")
 def datasets_list(
-    task: Optional[str] = typer.Option(None, "--task", help="Only datasets with this task."),
+    task: str | None = typer.Option(None, "--task", help="Only datasets with this task."),
 ) -> None:
     """List the catalogue: name, tasks, metric, split and description."""
     from graphkit.data.catalog import CATALOG
@@ -68,9 +67,9 @@ def datasets_list(
 @datasets_app.command("info")
 def datasets_info(
     name: str = typer.Argument(..., help="Catalogue name, e.g. ogbl-ddi."),
-    root: Optional[Path] = RootOption,
-    task: Optional[str] = typer.Option(None, "--task", help="link or node (default: first task)."),
-    split: Optional[int] = typer.Option(None, "--split", help="Fixed split index (0-9)."),
+    root: Path | None = RootOption,
+    task: str | None = typer.Option(None, "--task", help="link or node (default: first task)."),
+    split: int | None = typer.Option(None, "--split", help="Fixed split index (0-9)."),
     seed: int = typer.Option(0, "--seed", help="Seed of a random split / generator."),
     download: bool = typer.Option(False, "--download", help="Download missing files."),
 ) -> None:
