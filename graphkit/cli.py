@@ -12,6 +12,7 @@ import typer
 
 import graphkit
 from graphkit.errors import GraphkitError
+from graphkit.table import format_table
 
 app = typer.Typer(
     name="graphkit",
@@ -48,7 +49,6 @@ def datasets_list(
 ) -> None:
     """List the catalogue: name, tasks, metric, split and description."""
     from graphkit.data.catalog import CATALOG
-    from graphkit.table import format_table
 
     rows = [
         [
@@ -76,10 +76,63 @@ def datasets_info(
     """Load a dataset and print its metadata and measured statistics as a table."""
     from graphkit.data import load
     from graphkit.data.report import dataset_summary
-    from graphkit.table import format_table
 
     loaded = load(name, root, task=task, split=split, seed=seed, download=download)
     typer.echo(format_table(["property", "value"], dataset_summary(loaded)))
+
+
+@app.command("bench")
+def bench(
+    task: str | None = typer.Option(None, "--task", help="link (default) or node."),
+    dataset: str | None = typer.Option(None, "--dataset", help="Dataset name(s), comma separated."),
+    model: str | None = typer.Option(None, "--model", help="Model name(s), comma separated."),
+    seeds: str | None = typer.Option(None, "--seeds", help="Seeds: '0-9', '1,3,5' (default 0-9)."),
+    epochs: int | None = typer.Option(None, "--epochs", help="Training epochs (overrides the model)."),
+    root: Path | None = RootOption,
+    out: Path | None = typer.Option(None, "--out", help="Output directory (default runs/bench)."),
+    config: Path | None = typer.Option(None, "--config", help="TOML file with BenchConfig fields."),
+    overrides: list[str] = typer.Option([], "--set", help="Hyperparameter override key=value."),
+    preset: str | None = typer.Option(None, "--preset", help="quick (minutes) or smoke (seconds)."),
+    eval_batch_size: int | None = typer.Option(None, "--eval-batch-size", help="Pairs per eval batch."),
+    features: str | None = typer.Option(None, "--features", help="Input feature method."),
+    list_models: bool = typer.Option(False, "--list-models", help="List the task's models and exit."),
+    progress: bool | None = typer.Option(None, "--progress/--no-progress", help="Progress bars."),
+) -> None:
+    """Train and evaluate models over seeds; write results.jsonl and summary.csv, print the table."""
+    from graphkit.bench import BenchConfig, run
+    from graphkit.bench.config import load_config, parse_assignments
+    from graphkit.bench.registry import get_model, model_names
+    from graphkit.bench.results import format_summary, summarize
+
+    if list_models:
+        task = task or "link"
+        rows = [[n, get_model(task, n).description] for n in model_names(task)]
+        typer.echo(format_table(["model", "description"], rows))
+        return
+    fields = load_config(config) if config is not None else {}
+    params = dict(fields.pop("params", {}))
+    params.update(parse_assignments(overrides))
+    if epochs is not None:
+        params["epochs"] = epochs
+    explicit = {
+        "task": task, "datasets": dataset, "models": model, "seeds": seeds, "root": root,
+        "out": out, "preset": preset, "eval_batch_size": eval_batch_size, "features": features,
+        "progress": progress,
+    }
+    fields.update({k: (str(v) if isinstance(v, Path) else v) for k, v in explicit.items() if v is not None})
+    records = run(BenchConfig(**fields, params=params))
+    typer.echo(format_summary(summarize(records)))
+
+
+@app.command("report")
+def report(
+    directory: Path = typer.Argument(..., help="A bench output directory (with records/)."),
+    plots: bool = typer.Option(True, "--plots/--no-plots", help="Write PNG plots."),
+) -> None:
+    """Re-render the summary table of a bench run and write its plots as PNG."""
+    from graphkit.bench.report import render_report
+
+    typer.echo(render_report(directory, plots=plots))
 
 
 def main() -> None:

@@ -22,7 +22,8 @@ Canonicalisation rules, in this order:
 2. self-loops are kept, removed or rejected (``self_loops='keep'|'remove'|'error'``);
 3. repeated ``(u, v)`` pairs are merged, summing their weights (unweighted graphs stay 0/1);
 4. undirected graphs are symmetrised with :math:`w_{uv} = \\max(w_{uv}, w_{vu})`, so a graph
-   listed in both directions is unchanged and one listed in one direction is mirrored.
+   listed in both directions is unchanged and one listed in one direction is mirrored (with its
+   own weight, even a zero or negative one: the max runs over the directions present).
 """
 
 from __future__ import annotations
@@ -101,7 +102,7 @@ class Graph:
     def to_edge_index(self) -> tuple[torch.Tensor, torch.Tensor | None]:
         """``(edge_index [2, E] int64, edge_weight [E] float32 or None)`` in CSR order."""
         edge_index = torch.from_numpy(np.stack([self.row_ids(), self.indices]))
-        weight = None if self.weights is None else torch.from_numpy(self.weights).float()
+        weight = None if self.weights is None else torch.from_numpy(self.weights.astype(np.float32))
         return edge_index, weight
 
     def to_pyg(self, **attributes: Any):
@@ -234,11 +235,10 @@ def _canonical(
     adj = sp.csr_matrix((data, (rows, cols)), shape=(num_nodes, num_nodes))
     adj.sum_duplicates()  # merges repeated (u, v) pairs by summing their weights
     if not directed:
-        adj = adj.maximum(adj.T).tocsr()
+        adj = _symmetrise_max(adj)
     adj.sort_indices()
     if weights is None:
         adj.data[:] = 1.0
-        adj.eliminate_zeros()
     indptr = adj.indptr.astype(np.int64)
     indices = adj.indices.astype(np.int64)
     out_weights = None if weights is None else adj.data.astype(np.float64)
@@ -247,6 +247,26 @@ def _canonical(
             array.flags.writeable = False
     labels = None if node_labels is None else tuple(node_labels)
     return Graph(indptr, indices, out_weights, num_nodes, bool(directed), labels)
+
+
+def _symmetrise_max(adj: sp.csr_matrix) -> sp.csr_matrix:
+    """Symmetric CSR with :math:`w_{uv} = w_{vu} = \\max` over the stored directions of ``{u, v}``.
+
+    A pair stored in one direction only is mirrored with its own weight. (``adj.maximum(adj.T)``
+    would compare it with an implicit 0 and drop one-way edges of negative or zero weight.)
+    """
+    n = adj.shape[0]
+    coo = adj.tocoo()
+    rows = np.concatenate([coo.row, coo.col]).astype(np.int64)
+    cols = np.concatenate([coo.col, coo.row]).astype(np.int64)
+    data = np.concatenate([coo.data, coo.data])
+    keys = rows * n + cols
+    order = np.lexsort((data, keys))  # by pair, then by weight
+    keys, data = keys[order], data[order]
+    last = np.ones(keys.shape, dtype=bool)  # the last (largest) weight of each pair
+    last[:-1] = keys[1:] != keys[:-1]
+    keys, data = keys[last], data[last]
+    return sp.csr_matrix((data, (keys // n, keys % n)), shape=adj.shape)
 
 
 def _check_num_nodes(num_nodes: Any, allow_empty: bool) -> int:
@@ -352,10 +372,10 @@ def _from_scipy(matrix: Any, num_nodes: int | None):
         )
     coo = sp.coo_matrix(matrix)
     weights = coo.data.astype(np.float64)
-    unweighted = coo.dtype == bool or bool(np.all(weights == 1.0))
     rows, cols = coo.row.astype(np.int64), coo.col.astype(np.int64)
     keep = weights != 0  # explicit zeros are not edges
     rows, cols, weights = rows[keep], cols[keep], weights[keep]
+    unweighted = coo.dtype == bool or bool(np.all(weights == 1.0))
     return rows, cols, None if unweighted else weights, matrix.shape[0]
 
 

@@ -71,7 +71,7 @@ def random_link_split(
             f"valid_ratio + test_ratio must be < 1 to leave training edges; got "
             f"{valid_ratio} + {test_ratio}."
         )
-    if neg_ratio <= 0:
+    if not neg_ratio > 0:  # also rejects NaN
         raise DatasetError(f"neg_ratio must be > 0; got {neg_ratio}.")
     g = as_graph(graph, directed=False, self_loops="remove")
     pairs = undirected_pairs(g)
