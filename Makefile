@@ -19,7 +19,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 bench: setup
-	$(BIN)/graphkit bench --task link --dataset ogbl-ddi --preset quick --out runs/quick-ddi
+	$(BIN)/graphkit bench --task link --dataset ogbl-ddi --model cn,aa,sage --preset quick --out runs/quick-ddi
 
 lint: setup
 	$(BIN)/ruff check .

@@ -113,6 +113,7 @@ class _GATLayer(nn.Module):
         super().__init__()
         from torch_geometric.nn import GATConv
 
+        self.in_channels, self.out_channels, self.heads = in_channels, out_channels, heads
         self.conv = GATConv(in_channels, out_channels // heads, heads=heads)
 
     def reset_parameters(self) -> None:
@@ -155,6 +156,7 @@ class GNNEncoder(nn.Module):
         if num_layers < 1:
             raise ValueError(f"num_layers must be >= 1; got {num_layers}.")
         self.kind, self.dropout = kind, dropout
+        self.in_channels, self.hidden_channels, self.num_layers = in_channels, hidden_channels, num_layers
         sizes = [in_channels] + [hidden_channels] * num_layers
         self.layers = nn.ModuleList(ENCODERS[kind](a, b) for a, b in zip(sizes, sizes[1:], strict=False))
         self.reset_parameters()
@@ -172,8 +174,7 @@ class GNNEncoder(nn.Module):
         return x
 
     def __repr__(self) -> str:
-        first = self.layers[0]
         return (
-            f"GNNEncoder({self.kind!r}, {getattr(first, 'in_channels', '?')}, "
-            f"num_layers={len(self.layers)}, dropout={self.dropout})"
+            f"GNNEncoder({self.kind!r}, {self.in_channels}, {self.hidden_channels}, "
+            f"num_layers={self.num_layers}, dropout={self.dropout})"
         )

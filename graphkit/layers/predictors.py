@@ -24,9 +24,12 @@ class HadamardMLPPredictor(nn.Module):
         self, in_channels: int, hidden_channels: int, num_layers: int = 3, dropout: float = 0.5
     ) -> None:
         super().__init__()
+        if num_layers < 1:
+            raise ValueError(f"num_layers must be >= 1; got {num_layers}.")
+        self.in_channels, self.hidden_channels = in_channels, hidden_channels
+        self.num_layers, self.dropout = num_layers, dropout
         sizes = [in_channels] + [hidden_channels] * (num_layers - 1) + [1]
         self.lins = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes, sizes[1:], strict=False))
-        self.dropout = dropout
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -34,10 +37,17 @@ class HadamardMLPPredictor(nn.Module):
             lin.reset_parameters()
 
     def forward(self, h: torch.Tensor, pairs: torch.Tensor) -> torch.Tensor:
-        x = h[pairs[0]] * h[pairs[1]]
+        # index_select's backward is markedly faster on CPU than advanced indexing's
+        x = h.index_select(0, pairs[0]) * h.index_select(0, pairs[1])
         for lin in self.lins[:-1]:
             x = F.dropout(F.relu(lin(x)), p=self.dropout, training=self.training)
         return self.lins[-1](x).squeeze(-1)
+
+    def __repr__(self) -> str:
+        return (
+            f"HadamardMLPPredictor({self.in_channels}, {self.hidden_channels}, "
+            f"num_layers={self.num_layers}, dropout={self.dropout})"
+        )
 
 
 class DotPredictor(nn.Module):
@@ -47,7 +57,7 @@ class DotPredictor(nn.Module):
         """No parameters."""
 
     def forward(self, h: torch.Tensor, pairs: torch.Tensor) -> torch.Tensor:
-        return (h[pairs[0]] * h[pairs[1]]).sum(-1)
+        return (h.index_select(0, pairs[0]) * h.index_select(0, pairs[1])).sum(-1)
 
 
 PREDICTORS = {"mlp": HadamardMLPPredictor, "dot": DotPredictor}

@@ -30,10 +30,12 @@ class Adjacency:
 
     .. math::
         \\text{sum}: A, \\qquad \\text{mean}: D^{-1} A, \\qquad
-        \\text{sym}: \\tilde D^{-1/2} (A + I) \\tilde D^{-1/2} \\; (\\tilde D = D + I)
+        \\text{sym}: \\tilde D^{-1/2} \\tilde A \\tilde D^{-1/2} \\; (\\tilde A = A + I, \\tilde D = D + I)
 
     ``sym`` is the GCN propagation of Kipf & Welling (ICLR 2017); ``mean`` is GraphSAGE's mean
-    aggregator (Hamilton et al., NeurIPS 2017). Nodes without neighbours aggregate zeros.
+    aggregator (Hamilton et al., NeurIPS 2017). Nodes without neighbours aggregate zeros. In
+    ``sym`` a self-loop already in the graph keeps its weight instead of being doubled, as in
+    PyG's ``GCNConv`` (``add_remaining_self_loops``).
 
     Args:
         graph: any input :func:`graphkit.as_graph` accepts (edges ``u → v`` send from ``u`` to ``v``).
@@ -75,9 +77,15 @@ class Adjacency:
         n = self.num_nodes
         rows, cols, values = self._targets, self._sources, self._weight.float()
         if normalization == "sym":
+            # like PyG's add_remaining_self_loops: a node's own loop keeps its weight, every
+            # other node gets a loop of weight 1 (an existing loop is never doubled)
+            loop_weight = torch.ones(n)
+            is_loop = rows == cols
+            loop_weight[rows[is_loop]] = values[is_loop]
+            keep = ~is_loop
             loops = torch.arange(n)
-            rows, cols = torch.cat([rows, loops]), torch.cat([cols, loops])
-            values = torch.cat([values, torch.ones(n)])
+            rows, cols = torch.cat([rows[keep], loops]), torch.cat([cols[keep], loops])
+            values = torch.cat([values[keep], loop_weight])
             degree = torch.zeros(n).index_add_(0, rows, values)
             inv_sqrt = degree.pow(-0.5)
             values = inv_sqrt[rows] * values * inv_sqrt[cols]
@@ -86,7 +94,9 @@ class Adjacency:
             values = values / degree[rows]
         elif normalization != "sum":
             raise ValueError(f"normalization must be 'sum', 'mean' or 'sym'; got {normalization!r}.")
-        coo = torch.sparse_coo_tensor(torch.stack([rows, cols]), values, (n, n)).coalesce()
+        coo = torch.sparse_coo_tensor(
+            torch.stack([rows, cols]), values, (n, n), check_invariants=True
+        ).coalesce()
         return coo.to_dense() if self.layout == "dense" else coo.to_sparse_csr()
 
     def __repr__(self) -> str:
