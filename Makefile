@@ -5,7 +5,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 # the offline copies of the benchmark datasets, when present beside the checkout
+ifneq ($(wildcard ../shared/datasets),)
 export GRAPHKIT_DATA ?= $(abspath ../shared/datasets)
+endif
 
 .PHONY: setup bench test test-all lint
 

@@ -74,6 +74,8 @@ class BenchConfig:
             self.models = _split_names(self.models)
         if isinstance(self.seeds, str):
             self.seeds = parse_seeds(self.seeds)
+        elif self.seeds is not None:
+            _check_seed_list(self.seeds)
         if not self.datasets or not self.models:
             raise ConfigError("datasets and models must each name at least one entry.")
         if self.preset is not None and self.preset not in PRESETS:
@@ -95,6 +97,20 @@ class BenchConfig:
 
 def _split_names(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _check_seed_list(seeds: Any) -> None:
+    if (
+        not isinstance(seeds, (list, tuple))
+        or not seeds
+        or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0 for s in seeds)
+    ):
+        raise ConfigError(
+            f"seeds must be a non-empty list of non-negative integers or a string like '0-9'; "
+            f"got {seeds!r}."
+        )
+    if len(set(seeds)) != len(seeds):
+        raise ConfigError(f"seeds {list(seeds)!r} repeats a seed.")
 
 
 def parse_seeds(text: str) -> list[int]:
@@ -126,8 +142,8 @@ def parse_assignments(items: list[str]) -> dict[str, Any]:
     for item in items:
         key, sep, raw = item.partition("=")
         key = key.strip()
-        if not sep or not key:
-            raise ConfigError(f"--set expects key=value; got {item!r}.")
+        if not sep or not key or not raw.strip():
+            raise ConfigError(f"--set expects key=value (e.g. hidden=128); got {item!r}.")
         try:
             params[key] = tomllib.loads(f"v = {raw.strip()}")["v"]
         except tomllib.TOMLDecodeError:
@@ -168,7 +184,8 @@ def check_keys(values: dict[str, Any], valid: set[str], where: str) -> None:
             close = difflib.get_close_matches(key, sorted(valid), n=3)
             hint = f" Did you mean {', '.join(close)}?" if close else ""
             raise ConfigError(
-                f"{where}: unknown key {key!r}.{hint} Valid keys: {', '.join(sorted(valid))}."
+                f"{where}: unknown key {key!r}.{hint} "
+                f"Valid keys: {', '.join(sorted(valid)) or 'none (nothing to set)'}."
             )
 
 

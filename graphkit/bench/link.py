@@ -13,11 +13,13 @@ recomputes the encoder, draws the same number of uniformly random negative pairs
 training edges, and minimises binary cross-entropy; every ``eval_every`` epochs the valid and
 test pairs are scored, and the reported test value is the one at the best valid epoch.
 The defaults are OGB's ogbl-ddi recipe (2 layers, hidden 256, dropout 0.5, lr 0.005,
-batch 65,536, 200 epochs, evaluation every 5 epochs).
+batch 65,536, 200 epochs, evaluation every 5 epochs). ``time_limit_s`` stops training after
+the first epoch that ends past the limit (0: no limit); that epoch is always evaluated.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import torch
@@ -29,6 +31,7 @@ from graphkit.bench.job import Job, JobOutcome
 from graphkit.bench.metrics import metric_fn
 from graphkit.bench.registry import ModelSpec, register_model
 from graphkit.data.types import LinkSplit
+from graphkit.errors import DatasetError
 from graphkit.layers import heuristics
 from graphkit.layers.encoders import GNNEncoder
 from graphkit.layers.predictors import PREDICTORS, HadamardMLPPredictor
@@ -48,6 +51,7 @@ GNN_DEFAULTS: dict[str, Any] = {
     "predictor_layers": 2,
     "grad_clip": 1.0,
     "layout": "auto",
+    "time_limit_s": 0,
 }
 MF_DEFAULTS: dict[str, Any] = {
     "hidden": 256,
@@ -58,6 +62,7 @@ MF_DEFAULTS: dict[str, Any] = {
     "eval_every": 5,
     "predictor_layers": 3,
     "grad_clip": 1.0,
+    "time_limit_s": 0,
 }
 
 
@@ -128,15 +133,22 @@ class _NegativeSampler:
 
     def __init__(self, edge_index: torch.Tensor, num_nodes: int, generator: torch.Generator):
         self.num_nodes, self.generator = num_nodes, generator
-        self.keys = torch.sort(edge_index[0] * num_nodes + edge_index[1]).values
+        keys = torch.unique(edge_index[0] * num_nodes + edge_index[1])  # sorted
+        non_loops = int((keys // num_nodes != keys % num_nodes).sum())
+        if non_loops >= num_nodes * (num_nodes - 1):
+            raise DatasetError(
+                f"the training graph on {num_nodes} nodes is complete: there is no non-edge to "
+                "sample as a negative pair."
+            )
+        # a sentinel above every key keeps searchsorted's answer a valid index (also when empty)
+        self.keys = torch.cat([keys, torch.tensor([num_nodes * num_nodes])])
 
     def __call__(self, count: int) -> torch.Tensor:
         chunks, have = [], 0
         while have < count:
             pairs = torch.randint(0, self.num_nodes, (2, 2 * (count - have) + 16), generator=self.generator)
             keys = pairs[0] * self.num_nodes + pairs[1]
-            pos = torch.searchsorted(self.keys, keys).clamp(max=self.keys.numel() - 1)
-            keep = (self.keys[pos] != keys) & (pairs[0] != pairs[1])
+            keep = (self.keys[torch.searchsorted(self.keys, keys)] != keys) & (pairs[0] != pairs[1])
             chunks.append(pairs[:, keep])
             have += int(keep.sum())
         return torch.cat(chunks, dim=1)[:, :count]
@@ -200,18 +212,25 @@ def train_link_model(job: Job, encoder: str | None) -> JobOutcome:
     history: list[dict[str, float]] = []
     bar = tqdm(range(1, p["epochs"] + 1), desc=f"{job.dataset.info.name}/{job.model} seed {job.seed}",
                disable=not job.progress, leave=False)
+    start = time.perf_counter()
     for epoch in bar:
         loss = _train_epoch(model, x, adj, train_pos, sampler, optimizer, p, generator)
-        if epoch % p["eval_every"] == 0 or epoch == p["epochs"]:
+        out_of_time = bool(p["time_limit_s"]) and time.perf_counter() - start > p["time_limit_s"]
+        if epoch % p["eval_every"] == 0 or epoch == p["epochs"] or out_of_time:
             result = evaluate_link_model(model, x, adj, split, metrics, job.eval_batch_size)
             valid = result["valid"][job.metric]
-            history.append({"epoch": epoch, "loss": loss, "valid": valid, "test": result["test"][job.metric]})
+            history.append({
+                "epoch": epoch, "loss": loss, "valid": valid, "test": result["test"][job.metric],
+                "time_s": round(time.perf_counter() - start, 2),
+            })
             if best is None or valid > best[0]:
                 best = (valid, epoch, result)
             bar.set_postfix(loss=f"{loss:.4f}", valid=f"{100 * valid:.2f}")
+        if out_of_time:
+            break
     assert best is not None
     return JobOutcome(
-        valid=best[2]["valid"], test=best[2]["test"], best_epoch=best[1], epochs_run=p["epochs"],
+        valid=best[2]["valid"], test=best[2]["test"], best_epoch=best[1], epochs_run=epoch,
         num_params=sum(t.numel() for t in model.parameters()), history=history,
     )
 

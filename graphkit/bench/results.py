@@ -120,15 +120,24 @@ def summary_csv(rows: list[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
+def _mean_pm_std(mean: float, std: float) -> str:
+    """``62.10 ± 0.41``; just the mean when there is no std (a single seed)."""
+    return f"{mean:.2f}" if math.isnan(std) else f"{mean:.2f} ± {std:.2f}"
+
+
 def format_summary(rows: list[dict[str, Any]], primary_only: bool = True) -> str:
-    """The printed table: ``Hits@20  valid 62.10 ± 0.41  test 53.90 ± 4.74  (10 seeds)``."""
+    """The printed table: ``Hits@20  valid 62.10 ± 0.41  test 53.90 ± 4.74  (10 seeds)``.
+
+    A single seed has no standard deviation: its row shows the mean alone (``summary.csv``
+    keeps ``nan``).
+    """
     if not rows:
         raise ConfigError("no finished results to summarise.")
     body = [
         [
             row["dataset"], row["model"], metric_label(row["metric"]),
-            f"valid {row['valid_mean']:.2f} ± {row['valid_std']:.2f}",
-            f"test {row['test_mean']:.2f} ± {row['test_std']:.2f}",
+            f"valid {_mean_pm_std(row['valid_mean'], row['valid_std'])}",
+            f"test {_mean_pm_std(row['test_mean'], row['test_std'])}",
             f"({row['seeds']} seed{'s' if row['seeds'] != 1 else ''})",
             f"{row['wall_time_s']:.1f} s/seed",
         ]

@@ -39,11 +39,21 @@ def versions() -> dict[str, str]:
 
 
 def resolve_params(spec: ModelSpec, config: BenchConfig) -> dict[str, Any]:
-    """Model defaults, then preset values the model accepts, then explicit ``params``."""
+    """Model defaults, then preset values the model accepts, then explicit ``params``.
+
+    ``config.params`` apply to every model of the run: each key must be a hyperparameter of at
+    least one of ``config.models`` (a typo is a :class:`ConfigError` listing the valid keys), and
+    a model that lacks it ignores it (``--epochs 5`` with ``--model sage,cn`` trains ``sage`` for
+    5 epochs; the heuristic ``cn`` has no epochs).
+    """
+    accepted = set(spec.defaults)
+    for name in config.models:
+        accepted |= set(get_model(config.task, name).defaults)
+    names = ", ".join(dict.fromkeys([*config.models, spec.name]))
+    check_keys(config.params, accepted, f"parameters of model(s) {names}")
     params = dict(spec.defaults)
     params.update({k: v for k, v in config.preset_params().items() if k in spec.defaults})
-    check_keys(config.params, set(spec.defaults), f"parameters of model {spec.name!r}")
-    params.update(config.params)
+    params.update({k: v for k, v in config.params.items() if k in spec.defaults})
     return params
 
 
