@@ -9,6 +9,7 @@ Accepted inputs:
 * ``torch_geometric.data.Data`` (``edge_index``, optional 1-D ``edge_weight`` or ``edge_attr``,
   ``num_nodes``),
 * an ``edge_index`` tensor of shape ``[2, E]`` (with ``edge_weight=`` and ``num_nodes=``),
+* a torch sparse adjacency (COO, CSR or CSC; entry ``[u, v]`` is the weight of edge ``u → v``),
 * a ``scipy.sparse`` matrix or array (square; stored values are edge weights),
 * a ``networkx`` graph with any hashable node labels (the label of node ``i`` is kept in
   :attr:`Graph.node_labels`),
@@ -173,6 +174,8 @@ def as_graph(
     default_directed = False
     if _is_pyg_data(graph):
         rows, cols, weights, n = _from_pyg(graph, num_nodes)
+    elif isinstance(graph, torch.Tensor) and graph.layout != torch.strided:
+        rows, cols, weights, n = _from_torch_sparse(graph, num_nodes)
     elif isinstance(graph, torch.Tensor):
         rows, cols = _split_edge_index(graph.detach().cpu().numpy(), "edge_index")
         weights, n = _weights_argument(edge_weight, rows.shape[0]), num_nodes
@@ -377,6 +380,20 @@ def _from_scipy(matrix: Any, num_nodes: int | None):
     rows, cols, weights = rows[keep], cols[keep], weights[keep]
     unweighted = coo.dtype == bool or bool(np.all(weights == 1.0))
     return rows, cols, None if unweighted else weights, matrix.shape[0]
+
+
+def _from_torch_sparse(matrix: torch.Tensor, num_nodes: int | None):
+    """A torch sparse (COO/CSR/CSC) adjacency: entry ``[u, v]`` is the weight of edge ``u → v``."""
+    coo = matrix.detach().cpu().to_sparse_coo().coalesce()
+    indices, values = coo.indices().numpy(), coo.values().numpy()
+    if values.ndim != 1:
+        raise GraphInputError(
+            f"sparse adjacency must hold scalar weights; got values of shape {list(values.shape)}."
+        )
+    scipy_coo = sp.coo_matrix(
+        (values.astype(np.float64), (indices[0], indices[1])), shape=tuple(coo.shape)
+    )
+    return _from_scipy(scipy_coo, num_nodes)
 
 
 def _is_networkx(obj: Any) -> bool:

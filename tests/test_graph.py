@@ -578,3 +578,23 @@ def test_property_all_input_types_agree(case, directed):
     )
     from_nx = as_graph(nx_graph)
     assert _as_dict(from_nx) == _as_dict(g) and from_nx.directed == directed
+
+
+@pytest.mark.parametrize("layout", ["coo", "csr", "csc"])
+def test_torch_sparse_adjacency_matches_edge_index(layout):
+    edge_index = torch.tensor([[0, 1, 1, 3], [1, 2, 3, 0]])
+    weight = torch.tensor([2.0, 3.0, 4.0, 5.0])
+    matrix = torch.sparse_coo_tensor(edge_index, weight, (5, 5))
+    matrix = {"coo": matrix, "csr": matrix.to_sparse_csr(), "csc": matrix.to_sparse_csc()}[layout]
+    expected = as_graph(edge_index, edge_weight=weight, num_nodes=5, directed=True)
+    got = as_graph(matrix, directed=True)
+    assert got.num_nodes == 5
+    np.testing.assert_array_equal(got.indptr, expected.indptr)
+    np.testing.assert_array_equal(got.indices, expected.indices)
+    np.testing.assert_array_equal(got.weights, expected.weights)
+
+
+def test_torch_sparse_adjacency_must_be_square():
+    matrix = torch.sparse_coo_tensor(torch.tensor([[0], [1]]), torch.tensor([1.0]), (2, 3))
+    with pytest.raises(GraphInputError, match="square"):
+        as_graph(matrix)

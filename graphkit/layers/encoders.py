@@ -13,17 +13,26 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from graphkit.graph import as_graph
 from graphkit.layers.propagation import Adjacency
 
 __all__ = ["GCNLayer", "SAGELayer", "GINLayer", "GNNEncoder", "ENCODERS"]
 
+#: an :class:`Adjacency` (cached; fastest), an ``edge_index`` ``[2, E]`` or a torch sparse adjacency
 AdjacencyInput = Adjacency | torch.Tensor
 
 
-def _adjacency(edge_index: AdjacencyInput, num_nodes: int) -> Adjacency:
+def _adjacency(
+    edge_index: AdjacencyInput, num_nodes: int, edge_weight: torch.Tensor | None = None
+) -> Adjacency:
+    """An :class:`Adjacency` from a cached one, an ``edge_index`` (+ weights) or a sparse matrix."""
     if isinstance(edge_index, Adjacency):
+        if edge_weight is not None:
+            raise ValueError("edge_weight cannot be combined with an Adjacency; build it with weights.")
         return edge_index
-    return Adjacency(edge_index, num_nodes=num_nodes)
+    if edge_weight is None:
+        return Adjacency(edge_index, num_nodes=num_nodes)
+    return Adjacency(as_graph(edge_index, edge_weight=edge_weight, num_nodes=num_nodes, directed=True))
 
 
 class GCNLayer(nn.Module):
@@ -46,8 +55,10 @@ class GCNLayer(nn.Module):
         nn.init.xavier_uniform_(self.lin.weight)
         nn.init.zeros_(self.bias)
 
-    def forward(self, x: torch.Tensor, edge_index: AdjacencyInput) -> torch.Tensor:
-        adj = _adjacency(edge_index, x.size(0))
+    def forward(
+        self, x: torch.Tensor, edge_index: AdjacencyInput, edge_weight: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        adj = _adjacency(edge_index, x.size(0), edge_weight)
         return adj.matmul(self.lin(x), "sym") + self.bias
 
     def __repr__(self) -> str:
@@ -71,8 +82,10 @@ class SAGELayer(nn.Module):
         self.lin_neighbors.reset_parameters()
         self.lin_root.reset_parameters()
 
-    def forward(self, x: torch.Tensor, edge_index: AdjacencyInput) -> torch.Tensor:
-        adj = _adjacency(edge_index, x.size(0))
+    def forward(
+        self, x: torch.Tensor, edge_index: AdjacencyInput, edge_weight: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        adj = _adjacency(edge_index, x.size(0), edge_weight)
         return self.lin_neighbors(adj.matmul(x, "mean")) + self.lin_root(x)
 
     def __repr__(self) -> str:
@@ -98,8 +111,10 @@ class GINLayer(nn.Module):
             if isinstance(layer, nn.Linear):
                 layer.reset_parameters()
 
-    def forward(self, x: torch.Tensor, edge_index: AdjacencyInput) -> torch.Tensor:
-        adj = _adjacency(edge_index, x.size(0))
+    def forward(
+        self, x: torch.Tensor, edge_index: AdjacencyInput, edge_weight: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        adj = _adjacency(edge_index, x.size(0), edge_weight)
         return self.mlp((1.0 + self.eps) * x + adj.matmul(x, "sum"))
 
     def __repr__(self) -> str:
@@ -165,8 +180,10 @@ class GNNEncoder(nn.Module):
         for layer in self.layers:
             layer.reset_parameters()
 
-    def forward(self, x: torch.Tensor, edge_index: AdjacencyInput) -> torch.Tensor:
-        adj = _adjacency(edge_index, x.size(0))
+    def forward(
+        self, x: torch.Tensor, edge_index: AdjacencyInput, edge_weight: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        adj = _adjacency(edge_index, x.size(0), edge_weight)
         for i, layer in enumerate(self.layers):
             x = layer(x, adj)
             if i < len(self.layers) - 1:

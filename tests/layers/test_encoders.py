@@ -205,3 +205,28 @@ def test_reprs():
     )
     assert repr(DotPredictor()) == "DotPredictor()"
     assert repr(Adjacency(_path4(), layout="sparse")) == "Adjacency(num_nodes=4, layout='sparse')"
+
+
+def test_gcn_with_edge_weight_equals_pyg():
+    x, edge_index = _random_graph()
+    weight = torch.rand(edge_index.size(1), generator=torch.Generator().manual_seed(1)) + 0.5
+    ours, pyg = _ours_and_pyg("gcn")
+    torch.testing.assert_close(
+        ours(x, edge_index, weight), pyg(x, edge_index, weight), atol=1e-5, rtol=1e-5
+    )
+    # the weights matter: ignoring them gives a different output
+    assert not torch.allclose(ours(x, edge_index, weight), ours(x, edge_index), atol=1e-3)
+
+
+@pytest.mark.parametrize("kind", ["gcn", "sage", "gin"])
+def test_torch_sparse_adjacency_input_equals_edge_index(kind):
+    x, edge_index = _random_graph()
+    matrix = torch.sparse_coo_tensor(edge_index, torch.ones(edge_index.size(1)), (12, 12))
+    ours, _ = _ours_and_pyg(kind)
+    torch.testing.assert_close(ours(x, matrix.to_sparse_csr()), ours(x, edge_index))
+
+
+def test_edge_weight_with_cached_adjacency_is_rejected():
+    x, edge_index = _random_graph()
+    with pytest.raises(ValueError, match="edge_weight"):
+        GCNLayer(5, 7)(x, Adjacency(edge_index, num_nodes=12), torch.ones(edge_index.size(1)))
