@@ -264,15 +264,9 @@ def _neighbourhood_score(
 
 
 def _prepare(graph: Any, pairs: Any, num_nodes: int | None) -> tuple[sp.csr_matrix, np.ndarray]:
-    g = as_graph(graph, num_nodes=num_nodes, directed=False)
-    rows, indices, indptr = g.row_ids(), g.indices, g.indptr
-    loops = rows == indices
-    if loops.any():  # self-loops are ignored
-        indices = indices[~loops]
-        indptr = np.concatenate([[0], np.cumsum(np.bincount(rows[~loops], minlength=g.num_nodes))])
-    adj = sp.csr_matrix(
-        (np.ones(indices.shape[0]), indices, indptr), shape=(g.num_nodes, g.num_nodes)
-    )
+    """Unweighted undirected adjacency without self-loops (they are ignored) and checked pairs."""
+    g = as_graph(graph, num_nodes=num_nodes, directed=False, self_loops="remove")
+    adj = sp.csr_matrix((np.ones(g.num_edges), g.indices, g.indptr), shape=(g.num_nodes, g.num_nodes))
     return adj, _check_pairs(pairs, g.num_nodes)
 
 
