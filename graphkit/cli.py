@@ -94,8 +94,14 @@ def bench(
     overrides: list[str] = typer.Option([], "--set", help="Hyperparameter override key=value."),
     preset: str | None = typer.Option(None, "--preset", help="quick (minutes) or smoke (seconds)."),
     eval_batch_size: int | None = typer.Option(None, "--eval-batch-size", help="Pairs per eval batch."),
-    features: str | None = typer.Option(None, "--features", help="Input feature method."),
+    features: str | None = typer.Option(
+        None, "--features", help="Input features: fastrp, node2vec, deepwalk, orbits or A+B."
+    ),
+    feature_overrides: list[str] = typer.Option(
+        [], "--feature-set", help="Feature parameter key=value or method.key=value."
+    ),
     list_models: bool = typer.Option(False, "--list-models", help="List the task's models and exit."),
+    list_features: bool = typer.Option(False, "--list-features", help="List feature methods and exit."),
     progress: bool | None = typer.Option(None, "--progress/--no-progress", help="Progress bars."),
 ) -> None:
     """Train and evaluate models over seeds; write results.jsonl and summary.csv, print the table."""
@@ -104,6 +110,9 @@ def bench(
     from graphkit.bench.registry import get_model, model_names
     from graphkit.bench.results import format_summary, summarize
 
+    if list_features:
+        _print_feature_methods()
+        return
     if list_models:
         task = task or "link"
         rows = [[n, get_model(task, n).description] for n in model_names(task)]
@@ -114,14 +123,54 @@ def bench(
     params.update(parse_assignments(overrides))
     if epochs is not None:
         params["epochs"] = epochs
+    feature_params = dict(fields.pop("feature_params", {}))
+    feature_params.update(parse_assignments(feature_overrides))
     explicit = {
         "task": task, "datasets": dataset, "models": model, "seeds": seeds, "root": root,
         "out": out, "preset": preset, "eval_batch_size": eval_batch_size, "features": features,
         "progress": progress,
     }
     fields.update({k: (str(v) if isinstance(v, Path) else v) for k, v in explicit.items() if v is not None})
-    records = run(BenchConfig(**fields, params=params))
+    records = run(BenchConfig(**fields, params=params, feature_params=feature_params))
     typer.echo(format_summary(summarize(records)))
+
+
+def _print_feature_methods() -> None:
+    from graphkit.bench.features import FEATURE_METHODS
+
+    rows = [[m.name, m.description, m.target_name] for m in FEATURE_METHODS.values()]
+    typer.echo(format_table(["features", "description", "function"], rows))
+
+
+@app.command("embed")
+def embed(
+    method: str = typer.Argument(..., help="fastrp, node2vec, deepwalk, orbits, or A+B to concatenate."),
+    dataset: str = typer.Option(..., "--dataset", help="Catalogue name, e.g. blogcatalog."),
+    out: Path = typer.Option(..., "--out", help="Output .npy file: num_nodes x d, float32."),
+    root: Path | None = RootOption,
+    task: str | None = typer.Option(
+        None, "--task", help="link embeds the training graph only; node the full graph (default: "
+        "the dataset's first task)."
+    ),
+    split: int | None = typer.Option(None, "--split", help="Fixed split index (0-9)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the embedding (and of a random split)."),
+    overrides: list[str] = typer.Option([], "--set", help="Method parameter key=value."),
+) -> None:
+    """Embed a dataset's graph and save the embedding as .npy (no pickle)."""
+    from graphkit.bench.config import parse_assignments
+    from graphkit.bench.features import compute_features, save_array
+    from graphkit.data import load
+
+    if out.suffix != ".npy":
+        raise GraphkitError(f"--out {str(out)!r} must end in .npy (embeddings are saved with numpy).")
+    loaded = load(dataset, root, task=task, split=split, seed=seed)
+    features = compute_features(loaded, method, parse_assignments(overrides), seed)
+    save_array(out, features.numpy())
+    graph = "training graph" if loaded.task == "link" else "graph"
+    typer.echo(
+        f"{method} embedding of the {loaded.name} {graph} ({loaded.data.num_nodes:,} nodes): "
+        f"{tuple(features.shape)} float32 -> {out}"
+    )
 
 
 @app.command("report")

@@ -49,7 +49,10 @@ class BenchConfig:
         out: output directory (``results.jsonl``, ``summary.csv``, plots).
         preset: name of a preset in :data:`PRESETS` (applied below the explicit fields).
         eval_batch_size: pairs scored per batch at evaluation.
-        features: name of a registered feature method used as node input features.
+        features: feature method(s) used as node input features (``'fastrp'``, ``'orbits+fastrp'``;
+            ``graphkit bench --list-features``).
+        feature_params: parameters of the feature methods (``dim=256`` or ``fastrp.dim=256``).
+        feature_cache: directory of cached features (default: ``out / 'features'``).
         progress: show progress bars (default: only when stderr is a terminal).
     """
 
@@ -63,6 +66,8 @@ class BenchConfig:
     preset: str | None = None
     eval_batch_size: int = 65536
     features: str | None = None
+    feature_params: dict[str, Any] = field(default_factory=dict)
+    feature_cache: str | None = None
     progress: bool | None = None
 
     def __post_init__(self) -> None:
@@ -82,6 +87,8 @@ class BenchConfig:
             raise ConfigError(f"unknown preset {self.preset!r}; choose one of {sorted(PRESETS)}.")
         if self.eval_batch_size < 1:
             raise ConfigError(f"eval_batch_size must be >= 1; got {self.eval_batch_size}.")
+        if self.feature_params and self.features is None:
+            raise ConfigError("feature_params are set but no --features method is chosen.")
 
     def resolved_seeds(self) -> list[int]:
         """The explicit seeds, else the preset's, else the protocol default 0-9."""

@@ -1,4 +1,4 @@
-"""Registries of benchmark models and input-feature methods.
+"""Registry of benchmark models (feature methods live in :mod:`graphkit.bench.features`).
 
 Built-in models register themselves when their task module is imported; third-party packages
 add models through the ``graphkit.models`` entry-point group, whose entries point at a
@@ -17,19 +17,14 @@ from typing import TYPE_CHECKING, Any
 from graphkit.errors import ConfigError
 
 if TYPE_CHECKING:  # pragma: no cover
-    import torch
 
     from graphkit.bench.job import Job, JobOutcome
-    from graphkit.data.types import LoadedDataset
 
 __all__ = [
     "ModelSpec",
     "register_model",
     "get_model",
     "model_names",
-    "register_features",
-    "get_features",
-    "feature_names",
 ]
 
 ENTRY_POINT_GROUP = "graphkit.models"
@@ -57,7 +52,6 @@ class ModelSpec:
 
 
 _MODELS: dict[tuple[str, str], ModelSpec] = {}
-_FEATURES: dict[str, Callable[[LoadedDataset, int], torch.Tensor]] = {}
 _loaded_tasks: set[str] = set()
 
 
@@ -103,27 +97,6 @@ def get_model(task: str, name: str) -> ModelSpec:
     except KeyError:
         choices = ", ".join(model_names(task)) or "none"
         raise ConfigError(f"unknown {task} model {name!r}; choose one of: {choices}.") from None
-
-
-def register_features(name: str, compute: Callable[[LoadedDataset, int], torch.Tensor]) -> None:
-    """Register a feature method: ``compute(dataset, seed) -> Tensor [num_nodes, dim]``.
-
-    For link datasets ``dataset.data.edge_index`` is the training graph, so features computed
-    from it cannot see valid or test edges.
-    """
-    _FEATURES[name] = compute
-
-
-def feature_names() -> list[str]:
-    return sorted(_FEATURES)
-
-
-def get_features(name: str) -> Callable[[LoadedDataset, int], torch.Tensor]:
-    try:
-        return _FEATURES[name]
-    except KeyError:
-        choices = ", ".join(feature_names()) or "none registered yet"
-        raise ConfigError(f"unknown feature method {name!r}; choose one of: {choices}.") from None
 
 
 def unregister(specs: Iterable[ModelSpec]) -> None:

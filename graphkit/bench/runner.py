@@ -13,8 +13,14 @@ import torch
 
 import graphkit
 from graphkit.bench.config import BenchConfig, check_keys, config_hash
+from graphkit.bench.features import (
+    FeatureCache,
+    compute_features,
+    parse_feature_spec,
+    resolve_feature_params,
+)
 from graphkit.bench.job import Job, PeakMemory
-from graphkit.bench.registry import ModelSpec, get_features, get_model
+from graphkit.bench.registry import ModelSpec, get_model
 from graphkit.bench.results import ResultStore, job_key
 from graphkit.data import get_info, load
 from graphkit.data.types import LoadedDataset
@@ -67,7 +73,7 @@ def _validate(config: BenchConfig) -> list[ModelSpec]:
                 f"{', '.join(info.tasks)}); pick --task {info.default_task} or another dataset."
             )
     if config.features is not None:
-        get_features(config.features)
+        resolve_feature_params(parse_feature_spec(config.features), config.feature_params)
     for spec in specs:
         resolve_params(spec, config)
     return specs
@@ -105,6 +111,10 @@ def run(config: BenchConfig) -> list[dict[str, Any]]:
                 "task": config.task, "dataset": info.name, "model": spec.name, "params": params,
                 "features": config.features, "eval_batch_size": config.eval_batch_size,
             }
+            if config.features is not None:
+                resolved["feature_params"] = resolve_feature_params(
+                    parse_feature_spec(config.features), config.feature_params
+                )
             digest = config_hash(resolved)
             for seed in seeds:
                 key = job_key(info.name, spec.name, seed, digest)
@@ -133,7 +143,8 @@ def _run_job(
     torch.manual_seed(seed)
     features = None
     if config.features is not None:
-        features = get_features(config.features)(dataset, seed)
+        cache = FeatureCache(config.feature_cache or f"{config.out}/features")
+        features = compute_features(dataset, config.features, config.feature_params, seed, cache)
     job = Job(
         dataset=dataset, model=spec.name, params=params, seed=seed,
         metric=dataset.info.metrics[config.task], eval_batch_size=config.eval_batch_size,

@@ -1,0 +1,5 @@
+"""Node embeddings and structural features computed once, as a preprocessing step."""
+
+from __future__ import annotations
+
+__all__: list[str] = []
