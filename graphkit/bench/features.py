@@ -78,12 +78,19 @@ class FeatureMethod:
         return f"{self.target.__module__}:{self.target.__qualname__}"
 
     def defaults(self) -> dict[str, Any]:
-        """The function's keyword parameters and their defaults (``graph``/``seed`` excluded)."""
+        """The function's tunable parameters and their defaults.
+
+        These are the positional-or-keyword parameters with a plain-data default (number,
+        string, bool, ``None`` or a tuple of those), other than ``graph`` and ``seed``;
+        keyword-only parameters and object defaults (a dtype) are left to the function.
+        """
         signature = inspect.signature(self.function())
         return {
             name: parameter.default
             for name, parameter in signature.parameters.items()
-            if name not in _EXCLUDED_ARGUMENTS and parameter.default is not inspect.Parameter.empty
+            if name not in _EXCLUDED_ARGUMENTS
+            and parameter.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
+            and _is_plain(parameter.default)
         }
 
     def compute(self, graph: Any, params: dict[str, Any], seed: int) -> np.ndarray:
@@ -91,6 +98,12 @@ class FeatureMethod:
         result = self.function()(graph, **arguments)
         array = result.numpy() if isinstance(result, torch.Tensor) else np.asarray(result)
         return np.ascontiguousarray(array, dtype=np.float32)
+
+
+def _is_plain(value: Any) -> bool:
+    if isinstance(value, (tuple, list)):
+        return all(_is_plain(item) for item in value)
+    return value is None or isinstance(value, (bool, int, float, str))
 
 
 FEATURE_METHODS: dict[str, FeatureMethod] = {}
@@ -112,8 +125,10 @@ for _method in (
                   "node2vec biased walks + skip-gram (Grover & Leskovec 2016)"),
     FeatureMethod("deepwalk", "graphkit.embed.skipgram:deepwalk",
                   "DeepWalk uniform walks + skip-gram (Perozzi et al. 2014)"),
-    FeatureMethod("orbits", "graphkit.embed.orbits:orbit_features",
+    FeatureMethod("orbits", "graphkit.embed.orbit_embedding:orbit_features",
                   "log-scaled graphlet orbit counts (graphlet degree vectors)", uses_seed=False),
+    FeatureMethod("orbit-adjacency", "graphkit.embed.orbit_embedding:orbit_adjacency_embedding",
+                  "low-rank PPMI factors of the GRADCO orbit adjacency matrices"),
 ):
     register_features(_method)
 

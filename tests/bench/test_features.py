@@ -166,3 +166,10 @@ def test_cli_embed_writes_an_npy_and_lists_methods(tmp_path):
     assert "fastrp" in listed.output and "test-ones" in listed.output
     bad = runner.invoke(app, ["embed", "test-ones", "--dataset", "sbm", "--out", str(tmp_path / "x.txt")])
     assert bad.exit_code != 0 and "must end in .npy" in str(bad.exception or bad.output)
+
+
+def test_only_plain_positional_defaults_are_parameters():
+    def method(graph, dim: int = 4, scale=(1.0, 2.0), dtype=np.float32, *, extra=None, seed=0):
+        return np.zeros((as_graph(graph).num_nodes, dim))
+
+    assert FeatureMethod("m", method, "").defaults() == {"dim": 4, "scale": (1.0, 2.0)}
