@@ -95,7 +95,7 @@ def bench(
     preset: str | None = typer.Option(None, "--preset", help="quick (minutes) or smoke (seconds)."),
     eval_batch_size: int | None = typer.Option(None, "--eval-batch-size", help="Pairs per eval batch."),
     features: str | None = typer.Option(
-        None, "--features", help="Input features: fastrp, node2vec, deepwalk, orbits or A+B."
+        None, "--features", help="Input features: fastrp, node2vec, deepwalk, orbits, orbit-adjacency or A+B."
     ),
     feature_overrides: list[str] = typer.Option(
         [], "--feature-set", help="Feature parameter key=value or method.key=value."
@@ -144,7 +144,7 @@ def _print_feature_methods() -> None:
 
 @app.command("embed")
 def embed(
-    method: str = typer.Argument(..., help="fastrp, node2vec, deepwalk, orbits, or A+B to concatenate."),
+    method: str = typer.Argument(..., help="fastrp, node2vec, deepwalk, orbits, orbit-adjacency, or A+B to concatenate."),
     dataset: str = typer.Option(..., "--dataset", help="Catalogue name, e.g. blogcatalog."),
     out: Path = typer.Option(..., "--out", help="Output .npy file: num_nodes x d, float32."),
     root: Path | None = RootOption,
