@@ -248,8 +248,9 @@ def load_blogcatalog(
     Node task (multi-label classification, the DeepWalk / node2vec protocol of Perozzi et al.,
     KDD 2014): ``data.y`` is a dense ``float [N, 39]`` 0/1 matrix and the split is a seeded
     uniform random split with ``train_ratio`` (default 0.5) of the nodes for training,
-    ``valid_ratio`` (default 0.0, as in the published protocol) for validation and the rest
-    for test. The graph has no node features (``data.x`` is ``None``). Link task: a seeded
+    ``valid_ratio`` (default 0.1) for validation and the rest for test. The published
+    protocol has no validation set (pass ``valid_ratio=0``); graphkit's default keeps one so
+    that benchmark models are selected on validation nodes, never on test nodes. The graph has no node features (``data.x`` is ``None``). Link task: a seeded
     random link split (options ``valid_ratio=0.05``, ``test_ratio=0.1``).
 
     The file's SHA-256 is checked against the catalogue. With ``download=True`` a missing file
@@ -283,7 +284,7 @@ def load_blogcatalog(
     num_nodes = graph.num_nodes
     if task == "link":
         return _random_link_task(info, graph.to_pyg(), seed, options)
-    params = _options(info, task, options, {"train_ratio": 0.5, "valid_ratio": 0.0})
+    params = _options(info, task, options, {"train_ratio": 0.5, "valid_ratio": 0.1})
     labels = mat["group"]
     if labels.shape[0] != num_nodes:
         raise FileFormatError(
