@@ -20,7 +20,6 @@ import importlib
 import inspect
 import json
 import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from graphkit.atomic import atomic_open, atomic_write_bytes
 from graphkit.bench.config import check_keys
 from graphkit.data.types import LoadedDataset
 from graphkit.errors import ConfigError
@@ -208,26 +208,13 @@ class FeatureCache:
     def save(self, path: Path, array: np.ndarray, key: dict[str, Any]) -> None:
         save_array(path, array)
         text = json.dumps(key, sort_keys=True, indent=1, default=str).encode()
-        _atomic_save(path.with_suffix(".json"), lambda handle: handle.write(text))
+        atomic_write_bytes(path.with_suffix(".json"), text)
 
 
 def save_array(path: str | os.PathLike, array: np.ndarray) -> None:
     """``np.save`` without pickle, through a temporary file renamed into place (atomic)."""
-    _atomic_save(Path(path), lambda handle: np.save(handle, array, allow_pickle=False))
-
-
-def _atomic_save(path: Path, write: Callable[[Any], Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(path) as handle:
+        np.save(handle, array, allow_pickle=False)
 
 
 def compute_features(

@@ -13,11 +13,11 @@ import io
 import json
 import math
 import os
-import tempfile
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from graphkit.atomic import atomic_write_bytes
 from graphkit.errors import ConfigError
 from graphkit.table import format_table
 
@@ -30,18 +30,8 @@ def job_key(dataset: str, model: str, seed: int, config_hash: str) -> str:
 
 
 def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same directory and rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write ``text`` (UTF-8) to ``path`` through a temporary file renamed into place."""
+    atomic_write_bytes(path, text.encode())
 
 
 class ResultStore:

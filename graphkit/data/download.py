@@ -12,7 +12,6 @@ import http.client
 import os
 import re
 import sys
-import tempfile
 import urllib.error
 import urllib.request
 import zipfile
@@ -20,6 +19,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from graphkit.atomic import atomic_open
 from graphkit.errors import ChecksumError, DatasetNotFoundError, FileFormatError, GraphkitError
 
 __all__ = ["download", "extract_zip", "sha256_file", "verify_file"]
@@ -83,29 +83,22 @@ def download(
     dest = Path(dest)
     dest.parent.mkdir(parents=True, exist_ok=True)
     request = urllib.request.Request(url, headers={"User-Agent": "graphkit"})
-    handle, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=f".{dest.name}.", suffix=".part")
-    tmp = Path(tmp_name)
     try:
-        with os.fdopen(handle, "wb") as out:
+        with atomic_open(dest, suffix=".part") as out:
             actual = _stream(request, out, progress)
-        if expected is not None and actual != expected:
-            raise ChecksumError(
-                f"download of {url} failed verification: expected SHA-256 {expected}, got "
-                f"{actual}. The server sent a different or corrupted file; nothing was saved "
-                f"to {dest}."
-            )
-        os.replace(tmp, dest)
+            if expected is not None and actual != expected:
+                raise ChecksumError(
+                    f"download of {url} failed verification: expected SHA-256 {expected}, got "
+                    f"{actual}. The server sent a different or corrupted file; nothing was saved "
+                    f"to {dest}."
+                )
     except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
-        tmp.unlink(missing_ok=True)
         if isinstance(exc, GraphkitError):
             raise
         raise DatasetNotFoundError(
             f"could not download {url}: {exc}. Download it manually (e.g. in a browser) and "
             f"save it as {dest}."
         ) from exc
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return dest
 
 
