@@ -1,4 +1,4 @@
-"""Layers, transforms and their math helpers: encoders, link predictors, heuristics."""
+"""Layers, transforms and their math helpers: encoders, link predictors, heuristics, sheaves."""
 
 from graphkit.layers.encoders import GCNLayer, GINLayer, GNNEncoder, SAGELayer
 from graphkit.layers.heuristics import (
@@ -10,6 +10,13 @@ from graphkit.layers.heuristics import (
 )
 from graphkit.layers.predictors import DotPredictor, HadamardMLPPredictor
 from graphkit.layers.propagation import Adjacency
+from graphkit.layers.sheaf import (
+    SheafConv,
+    SheafDiffusion,
+    SheafLearner,
+    orthogonal_matrices,
+    sheaf_laplacian,
+)
 
 __all__ = [
     "Adjacency",
@@ -19,9 +26,14 @@ __all__ = [
     "GNNEncoder",
     "HadamardMLPPredictor",
     "SAGELayer",
+    "SheafConv",
+    "SheafDiffusion",
+    "SheafLearner",
     "adamic_adar",
     "common_neighbors",
     "katz",
+    "orthogonal_matrices",
     "personalized_pagerank",
     "resource_allocation",
+    "sheaf_laplacian",
 ]
