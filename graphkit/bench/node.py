@@ -83,7 +83,7 @@ NODE_DEFAULTS: dict[str, dict[str, Any]] = {
     "gat": {**_COMMON, "hidden": 8, "heads": 8, "num_layers": 2, "lr": 0.005, "dropout": 0.6,
             "epochs": 1000, "patience": 100},
     "appnp": {**_COMMON, "hidden": 64, "num_layers": 2, "K": 10, "alpha": 0.1},
-    "linear": {"C": 1.0, "max_iter": 1000, "normalize_features": False},
+    "linear": {"C": 1.0, "max_iter": 1000, "normalize_features": False, "standardize": True},
 }
 # Neural Sheaf Diffusion (Bodnar et al., NeurIPS 2022): the defaults of the authors' code (hidden
 # 20 channels per stalk dimension, 2 layers, patience 200, 1500 epochs, tanh map learner,
@@ -341,6 +341,11 @@ def _inputs(job: Job) -> tuple[torch.Tensor | None, torch.Tensor, NodeSplit, boo
     data, split = job.dataset.data, job.dataset.split
     if not isinstance(split, NodeSplit):
         raise ConfigError(f"dataset {job.dataset.name!r} was loaded for the link task; load it with task='node'.")
+    if split.valid_idx.numel() == 0:
+        raise ConfigError(
+            f"dataset {job.dataset.name!r} was loaded with no validation nodes; benchmark models "
+            "are selected on validation data, so load it with valid_ratio > 0."
+        )
     x = job.features if job.features is not None else getattr(data, "x", None)
     if x is not None:
         x = x.to_dense().float() if x.is_sparse else x.float()
@@ -440,6 +445,10 @@ def train_node_model(job: Job, kind: str, build: ModelBuilder | None = None) -> 
 def run_linear(job: Job) -> JobOutcome:
     """Logistic regression on the features of the training nodes (scikit-learn, lbfgs).
 
+    With ``standardize`` (default) every feature column is centred and scaled to unit variance
+    with the mean and standard deviation of the training nodes (the last step of the FastRP
+    pipeline; it also makes lbfgs converge on unscaled counts such as orbit features).
+
     Multi-label targets ``y [N, C]`` train one binary classifier per label (one-vs-rest), and
     the F1 scores use the top-:math:`k_i` protocol of DeepWalk (see
     :func:`~graphkit.bench.metrics.micro_f1`) on the predicted probabilities.
@@ -464,10 +473,13 @@ def run_linear(job: Job) -> JobOutcome:
         job.dataset.name, "linear", available_memory(),
     )
     features, targets = x.double().numpy(), y.numpy()
+    train = split.train_idx.numpy()
+    if p["standardize"]:  # zero mean, unit variance per column, from the training nodes only
+        mean, std = features[train].mean(axis=0), features[train].std(axis=0)
+        features = (features - mean) / np.where(std > 0, std, 1.0)
     classifier = LogisticRegression(C=p["C"], max_iter=p["max_iter"])
     if multilabel:
         classifier = OneVsRestClassifier(classifier)
-    train = split.train_idx.numpy()
     classifier.fit(features[train], targets[train].astype(np.int64))
     names = node_metrics(job.metric, multilabel)
     outcome: dict[str, dict[str, float]] = {}

@@ -12,6 +12,7 @@ import torch
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.multiclass import OneVsRestClassifier
+from sklearn.preprocessing import StandardScaler
 from torch_geometric.data import Data
 from torch_geometric.nn import APPNP
 from torch_geometric.utils import coalesce
@@ -142,6 +143,7 @@ def test_linear_multilabel_equals_direct_one_vs_rest_fit():
     dataset = _multilabel()
     outcome = run_linear(_job(dataset, "linear"))
     x, y, split = dataset.data.x.double().numpy(), dataset.data.y.numpy(), dataset.split
+    x = StandardScaler().fit(x[split.train_idx]).transform(x)  # training-node statistics
     reference = OneVsRestClassifier(LogisticRegression(C=1.0, max_iter=1000))
     reference.fit(x[split.train_idx], y[split.train_idx].astype(int))
     scores = reference.predict_proba(x[split.test_idx])
@@ -165,6 +167,28 @@ def test_linear_single_label(sbm):
 def test_linear_without_features_asks_for_features():
     with pytest.raises(ConfigError, match="--features"):
         run_linear(_job(_multilabel(with_x=False), "linear"))
+
+
+def test_standardized_linear_ignores_the_scale_of_a_feature(sbm):
+    job = _job(sbm, "linear")
+    job.features = sbm.data.x.clone()
+    scaled = _job(sbm, "linear")
+    scaled.features = sbm.data.x.clone()
+    scaled.features[:, 0] *= 1000.0
+    standardized, rescaled = run_linear(job), run_linear(scaled)
+    assert standardized.valid == pytest.approx(rescaled.valid)
+    assert standardized.test == pytest.approx(rescaled.test)
+    raw = _job(sbm, "linear", standardize=False)
+    raw.features = scaled.features
+    assert run_linear(raw).valid != pytest.approx(standardized.valid)  # the scale matters there
+
+
+def test_a_split_without_validation_nodes_is_refused(sbm):
+    split = random_node_split(sbm.data.y, seed=0, train_ratio=0.5, valid_ratio=0.0)
+    dataset = LoadedDataset("sbm", "node", sbm.data, split, sbm.info, seed=0)
+    for model in ("linear", "gcn"):
+        with pytest.raises(ConfigError, match="no validation nodes.*valid_ratio > 0"):
+            get_model("node", model).run(_job(dataset, model))
 
 
 def test_job_features_replace_data_x(sbm):

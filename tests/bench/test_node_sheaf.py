@@ -21,15 +21,6 @@ def _cache(tmp_path, monkeypatch):
     monkeypatch.setenv("GRAPHKIT_CACHE", str(tmp_path / "cache"))
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny graphs: one intra-op thread (several threads on a loaded machine are ~50x slower)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope="module")
 def sbm() -> LoadedDataset:
     """400 nodes in 4 blocks with weak features (an MLP gets about 0.56, GNNs 0.96 or more)."""

@@ -31,15 +31,6 @@ PATH = torch.tensor([[0, 1, 1, 2], [1, 0, 2, 1]])  # path 0 - 1 - 2, both direct
 GRAPH = torch.tensor([[2, 0, 1, 3, 1, 2, 0, 2], [3, 1, 0, 2, 2, 0, 2, 1]])
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny tensors: one intra-op thread (several threads on a loaded machine are far slower)."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def _maps(kind: str, num_edges: int, d: int, seed: int = 0, dtype=torch.float64) -> torch.Tensor:
     generator = torch.Generator().manual_seed(seed)
     if kind == "diag":
