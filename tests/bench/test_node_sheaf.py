@@ -84,8 +84,9 @@ def test_graph_is_symmetrised_and_loop_free():
 
 
 def test_needs_node_features():
-    data = Data(edge_index=torch.tensor([[0, 1, 1, 2], [1, 0, 2, 1]]), y=torch.tensor([0, 1, 0]),
-                num_nodes=3)
+    ring = torch.arange(30)
+    edge_index = torch.stack([torch.cat([ring, (ring + 1) % 30]), torch.cat([(ring + 1) % 30, ring])])
+    data = Data(edge_index=edge_index, y=ring % 2, num_nodes=30)
     dataset = LoadedDataset("nofeat", "node", data, random_node_split(data.y, seed=0),
                             get_info("cora"), seed=0)
     with pytest.raises(ConfigError, match="needs node features"):
