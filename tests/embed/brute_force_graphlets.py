@@ -14,9 +14,22 @@ from collections import Counter
 
 import networkx as nx
 import numpy as np
+from hypothesis import strategies as st
 from networkx.algorithms.isomorphism import GraphMatcher
 
-__all__ = ["node_orbits", "edge_orbits", "pair_orbits"]
+__all__ = ["node_orbits", "edge_orbits", "pair_orbits", "small_graphs"]
+
+
+@st.composite
+def small_graphs(draw, max_nodes: int = 8):
+    """Hypothesis strategy: a simple undirected networkx graph on 1 to ``max_nodes`` nodes."""
+    n = draw(st.integers(1, max_nodes))
+    pairs = list(itertools.combinations(range(n), 2))
+    chosen = draw(st.lists(st.sampled_from(pairs), unique=True) if pairs else st.just([]))
+    graph = nx.Graph()
+    graph.add_nodes_from(range(n))
+    graph.add_edges_from(chosen)
+    return graph
 
 
 @functools.lru_cache(maxsize=1)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import itertools
 import pathlib
 
 import networkx as nx
@@ -11,7 +10,6 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from graphkit.embed.orbit_adjacency import PAIR_KEYS, orbit_adjacency
 from graphkit.embed.orbits import orbit_counts
@@ -78,19 +76,8 @@ def test_equal_to_brute_force_on_clustered_graph():
     _assert_equal_to_brute(nx.powerlaw_cluster_graph(14, 3, 0.8, seed=1))
 
 
-@st.composite
-def small_graphs(draw):
-    n = draw(st.integers(1, 7))
-    pairs = list(itertools.combinations(range(n), 2))
-    chosen = draw(st.lists(st.sampled_from(pairs), unique=True) if pairs else st.just([]))
-    graph = nx.Graph()
-    graph.add_nodes_from(range(n))
-    graph.add_edges_from(chosen)
-    return graph
-
-
 @settings(max_examples=25, deadline=None)
-@given(small_graphs())
+@given(brute.small_graphs(max_nodes=7))
 def test_property_equal_to_brute_force(graph):
     _assert_equal_to_brute(graph)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import itertools
 import pathlib
 import warnings
 
@@ -171,19 +170,8 @@ def test_equal_to_orca_larger(size, on):
 # --- properties -----------------------------------------------------------------------------
 
 
-@st.composite
-def small_graphs(draw):
-    n = draw(st.integers(1, 8))
-    pairs = list(itertools.combinations(range(n), 2))
-    chosen = draw(st.lists(st.sampled_from(pairs), unique=True) if pairs else st.just([]))
-    graph = nx.Graph()
-    graph.add_nodes_from(range(n))
-    graph.add_edges_from(chosen)
-    return graph
-
-
 @settings(max_examples=25, deadline=None)
-@given(small_graphs(), st.sampled_from([4, 5]))
+@given(brute.small_graphs(max_nodes=8), st.sampled_from([4, 5]))
 def test_property_matches_brute_force_and_relabelling(graph, size):
     counts = orbit_counts(graph, size=size)
     np.testing.assert_array_equal(counts, brute.node_orbits(graph, size))
