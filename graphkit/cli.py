@@ -6,6 +6,7 @@ Every command parses its arguments and calls one function of ``graphkit.data``,
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import typer
@@ -164,7 +165,9 @@ def embed(
     if out.suffix != ".npy":
         raise GraphkitError(f"--out {str(out)!r} must end in .npy (embeddings are saved with numpy).")
     loaded = load(dataset, root, task=task, split=split, seed=seed)
-    features = compute_features(loaded, method, parse_assignments(overrides), seed)
+    features = compute_features(
+        loaded, method, parse_assignments(overrides), seed, progress=sys.stderr.isatty()
+    )
     save_array(out, features.numpy())
     graph = "training graph" if loaded.task == "link" else "graph"
     typer.echo(

@@ -93,9 +93,13 @@ class FeatureMethod:
             and _is_plain(parameter.default)
         }
 
-    def compute(self, graph: Any, params: dict[str, Any], seed: int) -> np.ndarray:
+    def compute(self, graph: Any, params: dict[str, Any], seed: int, progress: bool = False) -> np.ndarray:
+        """Run the function; ``progress`` is passed on to functions with a ``progress`` keyword."""
+        function = self.function()
         arguments = dict(params, seed=seed) if self.uses_seed else dict(params)
-        result = self.function()(graph, **arguments)
+        if "progress" in inspect.signature(function).parameters:
+            arguments["progress"] = progress
+        result = function(graph, **arguments)
         array = result.numpy() if isinstance(result, torch.Tensor) else np.asarray(result)
         return np.ascontiguousarray(array, dtype=np.float32)
 
@@ -223,6 +227,7 @@ def compute_features(
     params: dict[str, Any],
     seed: int,
     cache: FeatureCache | None = None,
+    progress: bool = False,
 ) -> torch.Tensor:
     """The features of ``spec`` for ``dataset`` (float32 ``[num_nodes, d]``), cached when asked.
 
@@ -233,6 +238,7 @@ def compute_features(
         params: overrides (``key`` or ``method.key``), see :func:`resolve_feature_params`.
         seed: seed of the seeded methods.
         cache: where to keep computed features (``None``: no cache).
+        progress: show the progress bars of methods that have one.
     """
     methods = parse_feature_spec(spec)
     resolved = resolve_feature_params(methods, params)
@@ -249,7 +255,7 @@ def compute_features(
         path = cache.path(dataset.info.name, method.name, key) if cache is not None else None
         block = cache.load(path) if cache is not None else None
         if block is None:
-            block = method.compute(structure, resolved[method.name], seed)
+            block = method.compute(structure, resolved[method.name], seed, progress)
             if block.shape[0] != data.num_nodes:
                 raise ConfigError(
                     f"feature method {method.name!r} returned {block.shape[0]} rows for a graph "

@@ -144,7 +144,9 @@ def _run_job(
     features = None
     if config.features is not None:
         cache = FeatureCache(config.feature_cache or f"{config.out}/features")
-        features = compute_features(dataset, config.features, config.feature_params, seed, cache)
+        features = compute_features(
+            dataset, config.features, config.feature_params, seed, cache, progress=progress
+        )
     job = Job(
         dataset=dataset, model=spec.name, params=params, seed=seed,
         metric=dataset.info.metrics[config.task], eval_batch_size=config.eval_batch_size,

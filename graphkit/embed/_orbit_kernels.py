@@ -578,9 +578,10 @@ def _esu_root(v, indptr, indices, node_lut, edge_lut, bits, ext, ext_len, ptr, m
 
 
 @numba.njit(parallel=True, cache=True)
-def enumerate_five(indptr, indices, node_lut, edge_lut, num_edges, chunks, want_edges):
+def enumerate_five(indptr, indices, node_lut, edge_lut, num_edges, chunks, want_edges, start, stop):
     """Node orbits 15-72 ``[n, 58]`` and edge orbits 12-67 ``[E, 56]`` (zeros unless
-    ``want_edges``) of the connected 5-node subgraphs."""
+    ``want_edges``) of the connected 5-node subgraphs whose root (ESU start node) is in
+    ``range(start, stop)``; summing over a partition of ``range(n)`` gives the full counts."""
     n = indptr.shape[0] - 1
     first_upper = np.zeros(n, dtype=np.int64)
     first = np.zeros(n + 1, dtype=np.int64)
@@ -600,7 +601,7 @@ def enumerate_five(indptr, indices, node_lut, edge_lut, num_edges, chunks, want_
         masks = np.zeros(5, dtype=np.int64)
         sub = np.zeros(5, dtype=np.int64)
         hist = np.zeros(16, dtype=np.int64)
-        for v in range(ch, n, chunks):
+        for v in range(start + ch, stop, chunks):
             _esu_root(v, indptr, indices, node_lut, edge_lut, bits, ext, ext_len, ptr, masks,
                       sub, hist, node_parts[ch], edge_parts[ch], want_edges, first_upper, first)
     node_counts = node_parts.sum(axis=0)

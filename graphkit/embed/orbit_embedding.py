@@ -37,17 +37,19 @@ from graphkit.errors import GraphInputError
 __all__ = ["orbit_features", "ppmi", "randomized_svd", "orbit_adjacency_embedding"]
 
 
-def orbit_features(graph: Any, size: int = 4) -> np.ndarray:
+def orbit_features(graph: Any, size: int = 4, *, progress: bool = False) -> np.ndarray:
     """Log-scaled graphlet degree vectors, :math:`\\log(1 + c_{v,o})`.
 
     Args:
         graph: any graph input of :func:`graphkit.graph.as_graph`.
         size: largest graphlet size, 4 (15 orbits) or 5 (73 orbits).
+        progress: progress bar of the 5-node enumeration.
 
     Returns:
         ``[num_nodes, 15 | 73]`` float32.
     """
-    return np.log1p(orbit_counts(graph, size=size).astype(np.float64)).astype(np.float32)
+    counts = orbit_counts(graph, size=size, progress=progress)
+    return np.log1p(counts.astype(np.float64)).astype(np.float32)
 
 
 def ppmi(matrix: sp.spmatrix) -> sp.csr_matrix:

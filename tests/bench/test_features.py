@@ -173,3 +173,19 @@ def test_only_plain_positional_defaults_are_parameters():
         return np.zeros((as_graph(graph).num_nodes, dim))
 
     assert FeatureMethod("m", method, "").defaults() == {"dim": 4, "scale": (1.0, 2.0)}
+
+
+def test_progress_reaches_methods_that_take_it(link_sbm):
+    seen = []
+
+    def with_progress(graph, dim: int = 2, *, progress: bool = False):
+        seen.append(progress)
+        return np.zeros((as_graph(graph).num_nodes, dim))
+
+    register_features(FeatureMethod("test-progress", with_progress, "", uses_seed=False))
+    try:
+        compute_features(link_sbm, "test-progress+test-ones", {}, seed=0, progress=True)
+        compute_features(link_sbm, "test-progress", {}, seed=0)
+    finally:
+        FEATURE_METHODS.pop("test-progress")
+    assert seen == [True, False]

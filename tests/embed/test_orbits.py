@@ -156,6 +156,13 @@ def test_equal_to_orca(graph, size, on):
     np.testing.assert_array_equal(orbit_counts(graph, size=size, on=on), _orca(graph, size, on))
 
 
+@pytest.mark.parametrize("on", ["nodes", "edges"])
+def test_batched_five_node_enumeration_with_progress_equals_orca(on):
+    graph = nx.barabasi_albert_graph(30, 3, seed=2)  # 30 batches of one start node each
+    counts = orbit_counts(graph, size=5, on=on, progress=True)
+    np.testing.assert_array_equal(counts, _orca(graph, 5, on))
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("size", [4, 5])
 @pytest.mark.parametrize("on", ["nodes", "edges"])
