@@ -22,7 +22,8 @@ import scipy.sparse as sp
 import torch
 from torch_geometric.transforms import BaseTransform
 
-from graphkit.errors import ConfigError, GraphInputError
+from graphkit.embed._checks import nonnegative_weights, positive_int
+from graphkit.errors import ConfigError
 from graphkit.graph import Graph, as_graph
 
 __all__ = ["fastrp", "very_sparse_projection", "FastRP", "DEFAULT_WEIGHTS", "DEFAULT_BETA"]
@@ -105,12 +106,12 @@ def fastrp(
             ``projection``.
         GraphInputError: bad graph input, including negative edge weights.
     """
-    dim = _check_dim(dim)
+    dim = positive_int("dim", dim)
     alphas = _check_weights(weights)
     beta = _check_real("beta", beta)
     dtype = _check_dtype(dtype)
     g = as_graph(graph, directed=directed, allow_empty=allow_empty)
-    _check_nonnegative(g)
+    nonnegative_weights(g, "fastrp")
     n = g.num_nodes
     if projection is None:
         r = very_sparse_projection(n, dim, density=density, seed=seed, dtype=dtype)
@@ -160,7 +161,7 @@ def very_sparse_projection(
     Returns:
         ``scipy.sparse.csr_matrix`` of shape ``[num_nodes, dim]`` with sorted indices.
     """
-    dim = _check_dim(dim)
+    dim = positive_int("dim", dim)
     if isinstance(num_nodes, bool) or not isinstance(num_nodes, (int, np.integer)) or num_nodes < 0:
         raise ConfigError(f"num_nodes must be an int >= 0; got {num_nodes!r}.")
     density = _check_density(density, int(num_nodes))
@@ -208,7 +209,7 @@ class FastRP(BaseTransform):
         attr: str = "x",
         cat: bool = False,
     ) -> None:
-        self.dim = _check_dim(dim)
+        self.dim = positive_int("dim", dim)
         self.weights = tuple(float(w) for w in _check_weights(weights))
         self.beta = _check_real("beta", beta)
         self.normalize = bool(normalize)
@@ -361,12 +362,6 @@ def _bernoulli_positions(rng: np.random.Generator, total: int, p: float) -> np.n
 # --------------------------------------------------------------------------------------------
 
 
-def _check_dim(dim: Any) -> int:
-    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim <= 0:
-        raise ConfigError(f"dim must be a positive int (e.g. 128); got {dim!r}.")
-    return int(dim)
-
-
 def _check_real(name: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, Real) or not math.isfinite(value):
         raise ConfigError(f"{name} must be a finite real number; got {value!r}.")
@@ -410,16 +405,6 @@ def _check_dtype(dtype: Any) -> type:
     if resolved not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise ConfigError(f"dtype must be np.float32 or np.float64; got {dtype!r}.")
     return resolved.type
-
-
-def _check_nonnegative(g: Graph) -> None:
-    if g.weights is not None and g.weights.size and g.weights.min() < 0:
-        bad = int(np.argmin(g.weights))
-        raise GraphInputError(
-            f"fastrp: edge weights must be >= 0 (they define random-walk probabilities); edge "
-            f"{int(g.row_ids()[bad])} -> {int(g.indices[bad])} has weight {g.weights[bad]}. "
-            "Drop or shift the negative weights."
-        )
 
 
 def _check_projection(projection: Any, num_nodes: int, dim: int, dtype: type) -> sp.csr_matrix:

@@ -16,8 +16,8 @@ import numpy as np
 import torch
 from torch_geometric.transforms import BaseTransform
 
+from graphkit.embed._checks import positive_int
 from graphkit.embed.walks import iter_walk_rounds, random_walks
-from graphkit.errors import ConfigError
 from graphkit.graph import as_graph
 
 __all__ = ["node2vec", "deepwalk", "Node2VecEmbedding", "DeepWalkEmbedding"]
@@ -243,7 +243,6 @@ def _skipgram(corpus: _WalkCorpus, num_nodes: int, dim: int, window: int, negati
 
 
 def _check_skipgram(dim: Any, window: Any, negative: Any, epochs: Any, workers: Any) -> None:
-    for name, value, low in (("dim", dim, 1), ("window", window, 1), ("negative", negative, 1),
-                             ("epochs", epochs, 1), ("workers", workers, 1)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-            raise ConfigError(f"{name} must be an int >= {low}; got {value!r}.")
+    for name, value in (("dim", dim), ("window", window), ("negative", negative),
+                        ("epochs", epochs), ("workers", workers)):
+        positive_int(name, value)

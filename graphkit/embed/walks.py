@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from graphkit.embed._checks import nonnegative_weights, positive_int
 from graphkit.embed._walk_kernels import row_cumulative_weights, walk_kernel
 from graphkit.errors import ConfigError, GraphInputError
 from graphkit.graph import Graph, as_graph
@@ -143,12 +144,7 @@ def _row_totals(indptr: np.ndarray, cumw: np.ndarray) -> np.ndarray:
 
 def _prepare(graph: Any) -> _Prepared:
     graph = as_graph(graph, allow_empty=True)
-    if graph.weights is not None and graph.weights.size and graph.weights.min() < 0:
-        bad = int(np.argmin(graph.weights))
-        raise GraphInputError(
-            f"random walks need edge weights >= 0; edge {bad} has weight {graph.weights[bad]}. "
-            "Use absolute values, shift the weights or drop those edges."
-        )
+    nonnegative_weights(graph, "random walks")
     _check_sorted(graph)
     return _Prepared(graph)
 
@@ -166,9 +162,8 @@ def _check_sorted(graph: Graph) -> None:
 
 
 def _check_config(walk_length: Any, walks_per_node: Any, p: Any, q: Any) -> None:
-    for name, value in (("walk_length", walk_length), ("walks_per_node", walks_per_node)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ConfigError(f"{name} must be an int >= 1; got {value!r}.")
+    positive_int("walk_length", walk_length)
+    positive_int("walks_per_node", walks_per_node)
     for name, value in (("p", p), ("q", q)):
         if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
             raise ConfigError(f"{name} must be a positive number; got {value!r}.")
