@@ -95,6 +95,11 @@ def randomized_svd(
         ``U [n, rank]``, ``s [rank]`` (descending), ``V [m, rank]``.
     """
     n, m = matrix.shape
+    if isinstance(rank, bool) or not isinstance(rank, (int, np.integer)) or not 1 <= rank <= min(n, m):
+        raise GraphInputError(
+            f"rank must be an int in [1, min(shape)] = [1, {min(n, m)}] for a {n} x {m} matrix; "
+            f"got {rank!r}."
+        )
     width = min(rank + oversample, n, m)
     basis, _ = np.linalg.qr(matrix @ rng.standard_normal((m, width)))
     for _ in range(power_iterations):

@@ -82,3 +82,9 @@ def test_orbit_features_are_log_scaled_counts_on_k4():
     expected[[0, 3, 14]] = np.log1p([3.0, 3.0, 1.0])
     assert features.shape == (4, 15) and features.dtype == np.float32
     np.testing.assert_allclose(features, np.tile(expected, (4, 1)), rtol=1e-6)
+
+
+@pytest.mark.parametrize("rank", [0, 4, 2.0])
+def test_randomized_svd_rejects_a_rank_outside_the_matrix(rank):
+    with pytest.raises(GraphInputError, match=r"rank must be an int in \[1, min\(shape\)\] = \[1, 3\]"):
+        randomized_svd(sp.random(5, 3, density=0.5, random_state=0), rank, np.random.default_rng(0))
