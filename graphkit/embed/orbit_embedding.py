@@ -30,9 +30,10 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from graphkit.embed._checks import positive_int
 from graphkit.embed.orbit_adjacency import orbit_adjacency
 from graphkit.embed.orbits import orbit_counts
-from graphkit.errors import GraphInputError
+from graphkit.errors import ConfigError, GraphInputError
 
 __all__ = ["orbit_features", "ppmi", "randomized_svd", "orbit_adjacency_embedding"]
 
@@ -96,7 +97,7 @@ def randomized_svd(
     """
     n, m = matrix.shape
     if isinstance(rank, bool) or not isinstance(rank, (int, np.integer)) or not 1 <= rank <= min(n, m):
-        raise GraphInputError(
+        raise ConfigError(
             f"rank must be an int in [1, min(shape)] = [1, {min(n, m)}] for a {n} x {m} matrix; "
             f"got {rank!r}."
         )
@@ -129,13 +130,12 @@ def orbit_adjacency_embedding(
         ``[num_nodes, dim * len(keys)]`` float32. A matrix with fewer than ``dim`` non-zero singular
         values, or no entries at all, contributes zero columns, never NaN.
     """
-    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)) or dim < 1:
-        raise GraphInputError(f"dim must be a positive integer; got {dim!r}.")
+    dim = positive_int("dim", dim)
     matrices = orbit_adjacency(graph)
     selected = sorted(matrices) if keys is None else [tuple(key) for key in keys]
     unknown = [key for key in selected if key not in matrices]
     if unknown:
-        raise GraphInputError(
+        raise ConfigError(
             f"keys {unknown} are not orbit adjacencies; choose among {sorted(matrices)}."
         )
     rng = np.random.default_rng(seed)
