@@ -29,8 +29,8 @@ Defaults are the published settings: GCN as Kipf & Welling (ICLR 2017, hidden 16
 weight decay 5e-4, dropout 0.5, 200 epochs), GAT as Veličković et al. (lr 0.005, weight decay
 5e-4, dropout 0.6, patience 100), APPNP as Gasteiger et al. (hidden 64, K 10, alpha 0.1,
 dropout 0.5, lr 0.01) with the weight decay 5e-4 of the GCN setting on every weight (their 5e-3
-on the first layer only was tuned for Cora-ML). Features are row-normalised (``normalize_features``) as in
-those papers. A dataset without features (BlogCatalog) gets a learnable embedding per node of
+on the first layer only was tuned for Cora-ML). The datasets' own features are row-normalised
+(``normalize_features``) as in those papers; embeddings passed with ``--features`` are not. A dataset without features (BlogCatalog) gets a learnable embedding per node of
 size ``hidden`` as the GNN input.
 """
 
@@ -349,7 +349,9 @@ def _inputs(job: Job) -> tuple[torch.Tensor | None, torch.Tensor, NodeSplit, boo
     x = job.features if job.features is not None else getattr(data, "x", None)
     if x is not None:
         x = x.to_dense().float() if x.is_sparse else x.float()
-        if job.params.get("normalize_features", False):
+        # row normalisation is for the datasets' bag-of-words features; embeddings from
+        # ``--features`` are used as computed (their L1 rows would shrink to ~1/d per entry)
+        if job.features is None and job.params.get("normalize_features", False):
             x = x / x.abs().sum(dim=1, keepdim=True).clamp(min=1e-12)
     y = data.y
     multilabel = y.dim() == 2 and y.size(1) > 1

@@ -198,6 +198,16 @@ def test_job_features_replace_data_x(sbm):
     assert run_linear(job).test["accuracy"] == 1.0
 
 
+def test_only_the_datasets_own_features_are_row_normalised(sbm):
+    job = _job(sbm, "mlp", normalize_features=True)
+    x, *_ = node_module._inputs(job)
+    expected = sbm.data.x / sbm.data.x.abs().sum(dim=1, keepdim=True)
+    torch.testing.assert_close(x, expected.float())
+    job.features = 3.0 * sbm.data.x.clone()  # an embedding from --features
+    x, *_ = node_module._inputs(job)
+    torch.testing.assert_close(x, job.features)
+
+
 # ---------------------------------------------------------------- APPNP
 
 
