@@ -1,0 +1,371 @@
+"""WalkPool link prediction model for ``graphkit bench --task link --model walkpool``.
+
+Pan, Shi & Dokmanić, "Neural link prediction with walk pooling", ICLR 2022; the setup follows
+the paper and the authors' implementation (DaDaCheng/WalkPooling) wherever they say something:
+
+* every candidate pair :math:`(i, j)` (training, validation and test, positive or negative) is
+  classified from its ``num_hops``-hop enclosing subgraph (:mod:`graphkit.layers.subgraphs`,
+  default 2 hops, optional ``max_nodes_per_hop`` cap; ``'auto'`` is the authors' choice, 100
+  on PB, no cap elsewhere). The target link is **removed** from every subgraph (:math:`G^-`) and
+  put back by the model (:math:`G^+`), so a training positive, whose link is in the training
+  graph, looks exactly like a test positive, whose link is not;
+* node features: the graphs have none, so, as in the authors' default (``--init-attribute
+  ones``), every node gets a vector of ``hidden`` ones (``node_label='ones'``);
+  ``node_label='zero_one'`` appends a 0/1 column marking the two targets. Given features
+  (``data.x`` or ``--features``) replace the ones;
+* encoder: two GCN layers on :math:`G^+`; WalkPool (:class:`~graphkit.layers.WalkPooling`)
+  reads the concatenation of the input and both layer outputs;
+* classifier and loss: batch normalisation then an MLP of widths ``20d, 20d, 10d, d, 1``
+  (``d`` = WalkPool features; ReLU, dropout 0.5 before the last layer) with a sigmoid output,
+  trained with the mean squared error against the 0/1 label (Adam, lr 5e-5, batch 32,
+  50 epochs: the authors' defaults; walk length 7, 2 heads, hidden 32);
+* validation and test are evaluated after every epoch and the test value at the best
+  validation epoch (primary metric) is reported. Every ``history`` entry also records
+  ``preprocess_s``, the time spent extracting (or reading cached) subgraph node sets.
+
+Subgraph node sets are extracted once per split in compiled code (one call for all pairs) and
+cached under ``$GRAPHKIT_CACHE/walkpool_subgraphs`` keyed on the graph, the pairs and the
+extraction parameters (written atomically). Mini-batches are padded dense tensors; training
+batches are uniformly shuffled (grouping pairs by subgraph size would bias the classifier's
+batch normalisation), evaluation batches group pairs of similar size to keep padding small.
+``train_pairs`` (> 0) trains on a fixed random subset of that many positive pairs and as many
+negatives (used on ogbl-ddi); ``time_limit_s`` stops after the first epoch that ends past it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import time
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+from tqdm.auto import tqdm
+
+from graphkit.atomic import atomic_open
+from graphkit.bench.job import Job, JobOutcome
+from graphkit.bench.link import _NegativeSampler, link_metrics
+from graphkit.bench.metrics import metric_fn
+from graphkit.bench.registry import ModelSpec, register_model
+from graphkit.data.root import cache_dir
+from graphkit.data.types import LinkSplit
+from graphkit.errors import ConfigError
+from graphkit.graph import Graph, as_graph
+from graphkit.layers.subgraphs import induced_edges, k_hop_pair_nodes
+from graphkit.layers.walk_pool import WalkPooling
+
+__all__ = [
+    "WALKPOOL_DEFAULTS",
+    "WalkPoolLinkModel",
+    "SubgraphSet",
+    "extract_cached",
+    "gcn_normalized",
+    "train_walkpool",
+]
+
+WALKPOOL_DEFAULTS: dict[str, Any] = {
+    "hidden": 32,
+    "heads": 2,
+    "walk_length": 7,
+    "num_hops": 2,
+    "max_nodes_per_hop": "auto",
+    "node_label": "ones",
+    "dropout": 0.5,
+    "lr": 5e-5,
+    "batch_size": 32,
+    "epochs": 50,
+    "eval_every": 1,
+    "train_pairs": 0,
+    "time_limit_s": 0,
+    "cache": True,
+}
+#: the authors' per-dataset cap (``main.py``: 100 nodes per hop on PB and E.coli)
+_AUTO_CAP = {"pb": 100, "pb-50": 100}
+_NODE_LABELS = ("ones", "zero_one")
+
+
+class WalkPoolLinkModel(nn.Module):
+    """Two dense GCN layers, :class:`~graphkit.layers.WalkPooling` and the paper's MLP classifier.
+
+    Args:
+        in_channels: input node features. hidden: GCN width and WalkPool query/key width.
+        heads, walk_length: WalkPool settings. dropout: GCN, attention and classifier dropout.
+
+    ``forward(x [B, n, F], adjacency [B, n, n] (G^-), mask [B, n], pairs [B, 2]) -> [B]``
+    probabilities (sigmoid outputs).
+    """
+
+    def __init__(
+        self, in_channels: int, hidden: int = 32, heads: int = 2, walk_length: int = 7,
+        dropout: float = 0.5,
+    ) -> None:
+        super().__init__()
+        self.dropout = dropout
+        self.conv1 = nn.Linear(in_channels, hidden, bias=False)
+        self.conv2 = nn.Linear(hidden, hidden, bias=False)
+        self.bias1 = nn.Parameter(torch.zeros(hidden))
+        self.bias2 = nn.Parameter(torch.zeros(hidden))
+        self.pool = WalkPooling(in_channels + 2 * hidden, heads, walk_length, hidden, dropout)
+        width = self.pool.out_channels
+        self.norm = nn.BatchNorm1d(width)
+        sizes = [width, 20 * width, 20 * width, 10 * width, width]
+        self.mlp = nn.ModuleList(nn.Linear(a, b) for a, b in zip(sizes[:-1], sizes[1:], strict=True))
+        self.out = nn.Linear(width, 1)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        for module in (self.conv1, self.conv2, self.pool, self.norm, *self.mlp, self.out):
+            module.reset_parameters()
+        nn.init.xavier_uniform_(self.conv1.weight)  # glorot, as PyG's GCNConv
+        nn.init.xavier_uniform_(self.conv2.weight)
+        nn.init.zeros_(self.bias1)
+        nn.init.zeros_(self.bias2)
+
+    def forward(
+        self, x: torch.Tensor, adjacency: torch.Tensor, mask: torch.Tensor, pairs: torch.Tensor
+    ) -> torch.Tensor:
+        propagate = gcn_normalized(adjacency, mask, pairs)
+        first = propagate @ self.conv1(x) + self.bias1
+        hidden = F.dropout(first.relu(), self.dropout, self.training)
+        second = propagate @ self.conv2(hidden) + self.bias2
+        h = self.norm(self.pool.dense_forward(torch.cat([x, first, second], -1), adjacency, mask, pairs))
+        for layer in self.mlp:
+            h = layer(h).relu()
+        return torch.sigmoid(self.out(F.dropout(h, self.dropout, self.training))).squeeze(-1)
+
+
+def gcn_normalized(adjacency: torch.Tensor, mask: torch.Tensor, pairs: torch.Tensor) -> torch.Tensor:
+    """GCN propagation matrix of :math:`G^+` (Kipf & Welling, ICLR 2017), padded dense.
+
+    .. math:: \\hat A = \\tilde D^{-1/2} (A^+ + I) \\tilde D^{-1/2}
+
+    with :math:`A^+` the subgraph adjacency plus the target link; padding rows and columns are
+    zero (the same matrix PyG's ``DenseGCNConv`` builds, computed once for both layers).
+    """
+    rows = torch.arange(adjacency.size(0))
+    plus = adjacency.clone()
+    plus[rows, pairs[:, 0], pairs[:, 1]] = True
+    plus[rows, pairs[:, 1], pairs[:, 0]] = True
+    plus = (plus | torch.diag_embed(mask)).float()
+    scale = plus.sum(-1).clamp_min(1.0).rsqrt() * mask
+    return scale.unsqueeze(-1) * plus * scale.unsqueeze(-2)
+
+
+class SubgraphSet:
+    """Cached enclosing-subgraph node sets of a list of pairs, assembled into padded batches."""
+
+    def __init__(
+        self, graph: Graph, nodes: np.ndarray, ptr: np.ndarray,
+        features: torch.Tensor | None, feature_dim: int, zero_one: bool,
+    ) -> None:
+        self.graph, self.nodes, self.ptr = graph, nodes, ptr
+        self.sizes = np.diff(ptr)
+        self.features, self.feature_dim, self.zero_one = features, feature_dim, zero_one
+
+    @property
+    def in_channels(self) -> int:
+        base = self.feature_dim if self.features is None else self.features.size(1)
+        return base + int(self.zero_one)
+
+    def batch(self, selected: np.ndarray) -> tuple[torch.Tensor, ...]:
+        """``(x, adjacency of G^-, mask, pairs)`` of subgraphs ``selected`` (padded)."""
+        sizes = torch.from_numpy(self.sizes[selected])
+        count, n = len(selected), int(sizes.max())
+        mask = torch.arange(n).unsqueeze(0) < sizes.unsqueeze(1)
+        src, dst, edge_ptr = induced_edges(self.graph, self.nodes, self.ptr, selected)
+        owner = torch.repeat_interleave(torch.arange(count), torch.from_numpy(np.diff(edge_ptr)))
+        adjacency = torch.zeros(count, n, n, dtype=torch.bool)
+        adjacency[owner, torch.from_numpy(src), torch.from_numpy(dst)] = True
+        if self.features is None:
+            x = mask.unsqueeze(-1).float().expand(count, n, self.feature_dim)
+        else:
+            start = torch.from_numpy(self.ptr[selected]).unsqueeze(1)
+            index = torch.minimum(start + torch.arange(n), torch.tensor(len(self.nodes) - 1))
+            x = self.features[torch.from_numpy(self.nodes)[index]] * mask.unsqueeze(-1)
+        if self.zero_one:
+            label = torch.zeros(count, n, 1)
+            label[:, :2] = 1.0
+            x = torch.cat([x, label], dim=-1)
+        pairs = torch.tensor([[0, 1]]).expand(count, 2)
+        return x, adjacency, mask, pairs
+
+
+def _digest(*arrays: np.ndarray, **params: Any) -> str:
+    h = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode())
+    for array in arrays:
+        h.update(np.ascontiguousarray(array).tobytes())
+    return h.hexdigest()[:20]
+
+
+def extract_cached(
+    graph: Graph, pairs: np.ndarray, num_hops: int, cap: int | None, seed: int,
+    name: str, use_cache: bool,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`k_hop_pair_nodes` of ``pairs``, read from / written to the subgraph cache."""
+    if not use_cache:
+        return k_hop_pair_nodes(graph, pairs, num_hops, cap, seed)
+    key = _digest(graph.indptr, graph.indices, pairs, num_hops=num_hops, cap=cap, seed=seed,
+                  version=1)
+    path = cache_dir("walkpool_subgraphs") / f"{name.replace('/', '_')}-{key}.npz"
+    if path.exists():
+        with np.load(path, allow_pickle=False) as stored:
+            return stored["nodes"], stored["ptr"]
+    nodes, ptr = k_hop_pair_nodes(graph, pairs, num_hops, cap, seed)
+    buffer = io.BytesIO()
+    np.savez(buffer, nodes=nodes, ptr=ptr)
+    with atomic_open(path) as handle:
+        handle.write(buffer.getvalue())
+    return nodes, ptr
+
+
+def _check_params(p: dict[str, Any]) -> int | None:
+    if p["node_label"] not in _NODE_LABELS:
+        raise ConfigError(f"node_label must be one of {_NODE_LABELS}; got {p['node_label']!r}.")
+    for key in ("hidden", "heads", "walk_length", "batch_size", "epochs", "eval_every"):
+        if isinstance(p[key], bool) or not isinstance(p[key], int) or p[key] < 1:
+            raise ConfigError(f"walkpool parameter {key} must be a positive integer; got {p[key]!r}.")
+    if p["batch_size"] > 4096:
+        raise ConfigError(
+            f"walkpool batch_size={p['batch_size']} subgraphs is too large for dense padded "
+            "batches; use --set batch_size=32 (the paper's value) or another value <= 4096."
+        )
+    cap = p["max_nodes_per_hop"]
+    if cap in ("auto", 0, None):
+        return None
+    if isinstance(cap, bool) or not isinstance(cap, int) or cap < 0:
+        raise ConfigError(
+            f"max_nodes_per_hop must be 'auto', 0 (no cap) or a positive integer; got {cap!r}."
+        )
+    return cap
+
+
+def _pair_sets(job: Job, generator: torch.Generator) -> dict[str, torch.Tensor]:
+    split, data = job.dataset.split, job.dataset.data
+    assert isinstance(split, LinkSplit)
+    if split.negatives != "global":
+        raise ConfigError(
+            f"walkpool scores pairs one subgraph each and supports datasets with global "
+            f"negatives; {job.dataset.info.name!r} has per-positive negatives."
+        )
+    train_pos = split.train_pos
+    limit = job.params["train_pairs"]
+    if limit and limit < train_pos.size(1):
+        train_pos = train_pos[:, torch.randperm(train_pos.size(1), generator=generator)[:limit]]
+    train_neg = split.train_neg
+    if train_neg is None:
+        train_neg = _NegativeSampler(data.edge_index, data.num_nodes, generator)(train_pos.size(1))
+    elif limit and limit < train_neg.size(1):
+        train_neg = train_neg[:, torch.randperm(train_neg.size(1), generator=generator)[:limit]]
+    return {
+        "train_pos": train_pos, "train_neg": train_neg,
+        "valid_pos": split.valid_pos, "valid_neg": split.valid_neg,
+        "test_pos": split.test_pos, "test_neg": split.test_neg,
+    }
+
+
+def _train_batches(count: int, batch_size: int, generator: torch.Generator) -> list[np.ndarray]:
+    """Uniformly shuffled batches (the classifier's batch normalisation needs batches that
+    represent the whole training set, so pairs are not grouped by subgraph size here)."""
+    perm = torch.randperm(count, generator=generator).numpy()
+    return [perm[k : k + batch_size] for k in range(0, count, batch_size)]
+
+
+def _eval_batches(sizes: np.ndarray, batch_size: int) -> list[np.ndarray]:
+    """Batches of pairs with similar subgraph sizes (less padding; order is irrelevant in eval)."""
+    order = np.argsort(sizes, kind="stable")
+    return [order[k : k + batch_size] for k in range(0, len(order), batch_size)]
+
+
+@torch.no_grad()
+def _predict(model: WalkPoolLinkModel, subgraphs: SubgraphSet, index: np.ndarray,
+             batch_size: int) -> torch.Tensor:
+    model.eval()
+    scores = torch.empty(len(index))
+    for batch in _eval_batches(subgraphs.sizes[index], batch_size):
+        scores[torch.from_numpy(batch)] = model(*subgraphs.batch(index[batch]))
+    return scores
+
+
+def train_walkpool(job: Job) -> JobOutcome:
+    """Train WalkPool on the job's split; valid/test metrics at the best valid epoch."""
+    p, data = job.params, job.dataset.data
+    cap = _check_params(p)
+    if p["max_nodes_per_hop"] == "auto":
+        cap = _AUTO_CAP.get(job.dataset.info.name)
+    generator = torch.Generator().manual_seed(job.seed)
+    parts = _pair_sets(job, generator)
+    graph = as_graph(data.edge_index, num_nodes=data.num_nodes)
+    all_pairs = torch.cat(list(parts.values()), dim=1).numpy()
+    tic = time.perf_counter()
+    nodes, ptr = extract_cached(graph, all_pairs, p["num_hops"], cap, job.seed,
+                                job.dataset.info.name, bool(p["cache"]))
+    preprocess_s = round(time.perf_counter() - tic, 3)
+    features = job.features if job.features is not None else getattr(data, "x", None)
+    subgraphs = SubgraphSet(graph, nodes, ptr, None if features is None else features.float(),
+                            p["hidden"], p["node_label"] == "zero_one")
+    bounds = np.cumsum([0] + [t.size(1) for t in parts.values()])
+    index = {name: np.arange(bounds[k], bounds[k + 1]) for k, name in enumerate(parts)}
+    train_index = np.concatenate([index["train_pos"], index["train_neg"]])
+    labels = torch.cat([torch.ones(len(index["train_pos"])), torch.zeros(len(index["train_neg"]))])
+
+    model = WalkPoolLinkModel(subgraphs.in_channels, p["hidden"], p["heads"], p["walk_length"],
+                              p["dropout"])
+    optimizer = torch.optim.Adam(model.parameters(), lr=p["lr"], fused=True)
+    metrics = link_metrics(job.metric)
+    best: tuple[float, int, dict] | None = None
+    history: list[dict[str, float]] = []
+    bar = tqdm(range(1, p["epochs"] + 1), desc=f"{job.dataset.info.name}/walkpool seed {job.seed}",
+               disable=not job.progress, leave=False)
+    start = time.perf_counter()
+    epoch = 0
+    for epoch in bar:
+        model.train()
+        total = 0.0
+        for batch in _train_batches(len(train_index), p["batch_size"], generator):
+            if len(batch) < 2:  # batch normalisation needs two samples
+                continue
+            out = model(*subgraphs.batch(train_index[batch]))
+            loss = F.mse_loss(out, labels[torch.from_numpy(batch)])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(batch)
+        loss_value = total / len(train_index)
+        out_of_time = bool(p["time_limit_s"]) and time.perf_counter() - start > p["time_limit_s"]
+        if epoch % p["eval_every"] == 0 or epoch == p["epochs"] or out_of_time:
+            result = _evaluate(model, subgraphs, index, metrics, 2 * p["batch_size"])
+            valid = result["valid"][job.metric]
+            history.append({"epoch": epoch, "loss": loss_value, "valid": valid,
+                            "test": result["test"][job.metric],
+                            "time_s": round(time.perf_counter() - start, 2),
+                            "preprocess_s": preprocess_s})
+            if best is None or valid > best[0]:
+                best = (valid, epoch, result)
+            bar.set_postfix(loss=f"{loss_value:.4f}", valid=f"{100 * valid:.2f}")
+        if out_of_time:
+            break
+    assert best is not None
+    return JobOutcome(
+        valid=best[2]["valid"], test=best[2]["test"], best_epoch=best[1], epochs_run=epoch,
+        num_params=sum(t.numel() for t in model.parameters()), history=history,
+    )
+
+
+def _evaluate(model, subgraphs: SubgraphSet, index: dict[str, np.ndarray], metrics: list[str],
+              batch_size: int) -> dict[str, dict[str, float]]:
+    result = {}
+    for part in ("valid", "test"):
+        pos = _predict(model, subgraphs, index[f"{part}_pos"], batch_size)
+        neg = _predict(model, subgraphs, index[f"{part}_neg"], batch_size)
+        result[part] = {name: metric_fn(name)(pos, neg) for name in metrics}
+    return result
+
+
+register_model(ModelSpec(
+    "walkpool", "link", train_walkpool, dict(WALKPOOL_DEFAULTS),
+    "WalkPool (Pan et al., ICLR 2022): GCN + attention walk profiles of enclosing subgraphs",
+))

@@ -1,0 +1,124 @@
+"""Tests of the ``walkpool`` benchmark model: end to end on a tiny graph, cache, determinism,
+target-link removal, the GCN propagation matrix against PyG and parameter errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from torch_geometric.data import Data
+from torch_geometric.nn import DenseGCNConv
+
+from graphkit.bench import Job, get_model
+from graphkit.bench.link_walkpool import (
+    WALKPOOL_DEFAULTS,
+    SubgraphSet,
+    gcn_normalized,
+    train_walkpool,
+)
+from graphkit.data import get_info
+from graphkit.data.splits import random_link_split, training_graph
+from graphkit.data.synthetic import planted_link_graph
+from graphkit.data.types import LoadedDataset
+from graphkit.errors import ConfigError
+from graphkit.graph import as_graph
+from graphkit.layers import k_hop_pair_nodes
+
+
+@pytest.fixture(autouse=True)
+def _cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("GRAPHKIT_CACHE", str(tmp_path / "cache"))
+
+
+@pytest.fixture(scope="module")
+def tiny() -> LoadedDataset:
+    """6 communities of 8 nodes (p_in 0.7): about 100 edges, a random 85/5/10 split."""
+    graph = planted_link_graph(num_communities=6, community_size=8, p_in=0.7, p_out=0.01, seed=0)
+    split = random_link_split(graph, seed=0, valid_ratio=0.1, test_ratio=0.2)
+    data = Data(edge_index=training_graph(split, graph.num_nodes), num_nodes=graph.num_nodes)
+    return LoadedDataset("planted", "link", data, split, get_info("sbm"), seed=0)
+
+
+def _job(dataset, **params):
+    torch.manual_seed(0)  # as the runner does before every job
+    merged = {**WALKPOOL_DEFAULTS, "hidden": 8, "heads": 1, "walk_length": 4, "batch_size": 16,
+              "epochs": 4, "lr": 1e-3,
+              "dropout": 0.0, **params}
+    return Job(dataset=dataset, model="walkpool", params=merged, seed=0, metric="auc")
+
+
+def test_registered_with_paper_defaults():
+    spec = get_model("link", "walkpool")
+    assert spec.defaults["walk_length"] == 7 and spec.defaults["heads"] == 2
+    assert spec.defaults["hidden"] == 32 and spec.defaults["num_hops"] == 2
+    assert spec.defaults["lr"] == 5e-5 and spec.defaults["batch_size"] == 32
+
+
+def test_end_to_end_learns_and_reports_best_valid_epoch(tiny, tmp_path):
+    outcome = train_walkpool(_job(tiny))
+    assert outcome.epochs_run == 4 and len(outcome.history) == 4
+    assert set(outcome.test) == {"auc", "ap"}
+    best = max(outcome.history, key=lambda h: h["valid"])
+    assert outcome.best_epoch == best["epoch"] and outcome.test["auc"] == best["test"]
+    # communities make missing links predictable from the subgraph: a clear signal
+    assert outcome.valid["auc"] > 0.7 and outcome.test["auc"] > 0.8
+    assert all(h["preprocess_s"] >= 0 for h in outcome.history)
+    assert list((tmp_path / "cache" / "walkpool_subgraphs").glob("*.npz"))
+
+
+def test_seeded_runs_are_identical_and_use_the_cache(tiny, tmp_path):
+    first = train_walkpool(_job(tiny, epochs=1))
+    files = list((tmp_path / "cache" / "walkpool_subgraphs").glob("*.npz"))
+    assert len(files) == 1
+    second = train_walkpool(_job(tiny, epochs=1))
+    assert first.test == second.test and first.valid == second.valid
+    assert list((tmp_path / "cache" / "walkpool_subgraphs").glob("*.npz")) == files
+    uncached = train_walkpool(_job(tiny, epochs=1, cache=False))
+    assert uncached.test == first.test
+
+
+def test_training_positive_loses_its_target_link(tiny):
+    graph = as_graph(tiny.data.edge_index, num_nodes=tiny.data.num_nodes)
+    pos = tiny.split.train_pos[:, :5].numpy()
+    nodes, ptr = k_hop_pair_nodes(graph, pos, 2)
+    subgraphs = SubgraphSet(graph, nodes, ptr, None, 4, zero_one=True)
+    x, adjacency, mask, pairs = subgraphs.batch(np.arange(5))
+    assert not adjacency[:, 0, 1].any() and not adjacency[:, 1, 0].any()
+    assert adjacency.sum() > 0 and torch.equal(adjacency, adjacency.transpose(1, 2))
+    assert x.shape[-1] == 5 and torch.all(x[:, :2, -1] == 1) and torch.all(x[:, 2:, -1] == 0)
+    assert torch.equal(mask.sum(1), torch.from_numpy(np.diff(ptr)))
+
+
+def test_gcn_propagation_matches_pyg_dense_gcn():
+    torch.manual_seed(0)
+    adjacency = torch.rand(3, 5, 5) < 0.4
+    adjacency = (adjacency | adjacency.transpose(1, 2)) & ~torch.eye(5, dtype=torch.bool)
+    mask = torch.tensor([[1] * 5, [1] * 4 + [0], [1] * 3 + [0] * 2], dtype=torch.bool)
+    adjacency &= mask.unsqueeze(1) & mask.unsqueeze(2)
+    pairs = torch.tensor([[0, 1], [2, 3], [0, 2]])
+    plus = adjacency.clone()
+    plus[torch.arange(3), pairs[:, 0], pairs[:, 1]] = True
+    plus[torch.arange(3), pairs[:, 1], pairs[:, 0]] = True
+    x = torch.randn(3, 5, 4)
+    conv = DenseGCNConv(4, 4)
+    with torch.no_grad():
+        conv.lin.weight.copy_(torch.eye(4))
+        conv.bias.zero_()
+    expected = conv(x, plus.float(), mask)
+    torch.testing.assert_close(gcn_normalized(adjacency, mask, pairs) @ x, expected)
+
+
+@pytest.mark.parametrize(
+    "key, value",
+    [("node_label", "drnl"), ("max_nodes_per_hop", -3), ("batch_size", 65536), ("heads", 0)],
+)
+def test_bad_parameters_name_the_key(tiny, key, value):
+    with pytest.raises(ConfigError, match=key):
+        train_walkpool(_job(tiny, **{key: value}))
+
+
+def test_progress_bar_and_time_limit(tiny, capsys):
+    job = _job(tiny, epochs=50, time_limit_s=1e-9)
+    job.progress = True
+    outcome = train_walkpool(job)
+    assert outcome.epochs_run == 1

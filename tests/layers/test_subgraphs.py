@@ -1,0 +1,116 @@
+"""Tests of k-hop enclosing subgraph extraction: PyG's k_hop_subgraph, caps, seeds, errors."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+import torch
+from torch_geometric.utils import from_networkx, k_hop_subgraph
+
+from graphkit.errors import GraphInputError
+from graphkit.graph import as_graph
+from graphkit.layers import enclosing_subgraphs, induced_edges, k_hop_pair_nodes
+
+
+def _graphs():
+    yield "path", nx.path_graph(12)
+    yield "barbell", nx.barbell_graph(5, 3)
+    yield "gnp", nx.gnp_random_graph(40, 0.08, seed=1)
+    yield "ba", nx.barabasi_albert_graph(60, 3, seed=2)
+
+
+@pytest.mark.parametrize("name, graph", list(_graphs()))
+@pytest.mark.parametrize("num_hops", [1, 2, 3])
+def test_matches_pyg_k_hop_subgraph_without_caps(name, graph, num_hops):
+    edge_index = from_networkx(graph).edge_index
+    n = graph.number_of_nodes()
+    rng = np.random.default_rng(0)
+    pairs = np.array([rng.choice(n, 2, replace=False) for _ in range(15)]).T
+    subgraphs = enclosing_subgraphs(edge_index, pairs, num_hops=num_hops, num_nodes=n)
+    assert len(subgraphs) == pairs.shape[1]
+    for p in range(pairs.shape[1]):
+        u, v = pairs[:, p]
+        subset, sub_edges, _, _ = k_hop_subgraph(
+            [int(u), int(v)], num_hops, edge_index, relabel_nodes=False, num_nodes=n
+        )
+        nodes = subgraphs.nodes[subgraphs.node_ptr[p] : subgraphs.node_ptr[p + 1]]
+        assert nodes[:2].tolist() == [u, v]  # targets first
+        assert sorted(nodes.tolist()) == sorted(subset.tolist())
+        local = subgraphs.edge_index[:, subgraphs.edge_ptr[p] : subgraphs.edge_ptr[p + 1]]
+        ours = {(int(nodes[a]), int(nodes[b])) for a, b in local.t().tolist()}
+        expected = {(a, b) for a, b in sub_edges.t().tolist()} - {(u, v), (v, u)}
+        assert ours == expected
+
+
+def test_hops_are_ordered_by_distance():
+    graph = nx.path_graph(9)  # pair (0, 8): hop 1 = {1, 7}, hop 2 = {2, 6}
+    nodes, ptr = k_hop_pair_nodes(from_networkx(graph).edge_index, [[0], [8]], num_hops=2)
+    assert nodes[:2].tolist() == [0, 8]
+    assert sorted(nodes[2:4].tolist()) == [1, 7] and sorted(nodes[4:].tolist()) == [2, 6]
+    assert ptr.tolist() == [0, 6]
+
+
+def test_node_cap_per_hop():
+    # star with 40 leaves: the pair (leaf 1, leaf 2) reaches the centre at hop 1 and the other
+    # 38 leaves at hop 2, of which a cap of 5 keeps 5
+    edge_index = from_networkx(nx.star_graph(40)).edge_index
+    pairs = [[1, 3], [2, 4]]
+    nodes, ptr = k_hop_pair_nodes(edge_index, pairs, num_hops=2, max_nodes_per_hop=5, seed=0)
+    assert np.diff(ptr).tolist() == [8, 8]
+    for p in range(2):
+        sub = nodes[ptr[p] : ptr[p + 1]]
+        assert sub[2] == 0 and len(set(sub.tolist())) == 8
+        assert set(sub[3:].tolist()) <= set(range(1, 41)) - set(sub[:2].tolist())
+    full, full_ptr = k_hop_pair_nodes(edge_index, pairs, num_hops=2, max_nodes_per_hop=1000)
+    assert np.diff(full_ptr).tolist() == [41, 41]
+    uncapped, _ = k_hop_pair_nodes(edge_index, pairs, num_hops=2)
+    assert full.tolist() == uncapped.tolist()
+
+
+def test_cap_draws_are_seeded_and_per_pair():
+    edge_index = from_networkx(nx.star_graph(40)).edge_index
+    pairs = np.array([[1, 3, 5], [2, 4, 6]])
+    a = k_hop_pair_nodes(edge_index, pairs, 2, 5, seed=7)
+    b = k_hop_pair_nodes(edge_index, pairs, 2, 5, seed=7)
+    c = k_hop_pair_nodes(edge_index, pairs, 2, 5, seed=8)
+    assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
+    assert not np.array_equal(a[0], c[0])
+    # a pair's draw depends on its position and the seed only, not on the other pairs
+    first = k_hop_pair_nodes(edge_index, pairs[:, :2], 2, 5, seed=7)
+    assert np.array_equal(first[0], a[0][: first[1][-1]])
+
+
+def test_target_link_is_removed_only_between_targets():
+    graph = as_graph(torch.tensor([[0, 1, 1, 2, 0, 2], [1, 0, 2, 1, 2, 0]]), num_nodes=3)
+    nodes, ptr = k_hop_pair_nodes(graph, [[0], [1]], 1)
+    src, dst, edge_ptr = induced_edges(graph, nodes, ptr)
+    assert sorted(zip(src.tolist(), dst.tolist(), strict=True)) == [(0, 2), (1, 2), (2, 0), (2, 1)]
+    src, dst, _ = induced_edges(graph, nodes, ptr, drop_target_link=False)
+    assert len(src) == 6 and edge_ptr.tolist() == [0, 4]
+
+
+def test_zero_hops_and_isolated_targets():
+    edge_index = torch.tensor([[0, 1], [1, 0]])
+    nodes, ptr = k_hop_pair_nodes(edge_index, [[0, 2], [1, 3]], num_hops=0, num_nodes=4)
+    assert nodes.tolist() == [0, 1, 2, 3] and ptr.tolist() == [0, 2, 4]
+    nodes, ptr = k_hop_pair_nodes(edge_index, [[2], [3]], num_hops=2, num_nodes=4)
+    assert nodes.tolist() == [2, 3]
+
+
+@pytest.mark.parametrize(
+    "pairs, kwargs, argument",
+    [
+        (np.array([[0, 1], [1, 2], [2, 3]]), {}, "pairs"),  # [P, 2] instead of [2, P]
+        (np.array([[0.0], [1.0]]), {}, "pairs"),
+        (np.array([[0], [9]]), {}, "pairs"),
+        (np.array([[-1], [2]]), {}, "pairs"),
+        (np.array([[2], [2]]), {}, "self-pair"),
+        (np.array([[0], [1]]), {"num_hops": -1}, "num_hops"),
+        (np.array([[0], [1]]), {"max_nodes_per_hop": 0}, "max_nodes_per_hop"),
+    ],
+)
+def test_bad_input_names_the_argument(pairs, kwargs, argument):
+    edge_index = from_networkx(nx.path_graph(5)).edge_index
+    with pytest.raises(GraphInputError, match=argument):
+        k_hop_pair_nodes(edge_index, pairs, **kwargs)
