@@ -37,7 +37,7 @@ from graphkit.layers.encoders import GNNEncoder
 from graphkit.layers.predictors import PREDICTORS, HadamardMLPPredictor
 from graphkit.layers.propagation import Adjacency
 
-__all__ = ["LinkModel", "link_metrics", "train_link_model", "evaluate_link_model"]
+__all__ = ["LinkModel", "link_metrics", "train_link_model", "fit_link_model", "evaluate_link_model"]
 
 GNN_DEFAULTS: dict[str, Any] = {
     "hidden": 256,
@@ -124,7 +124,11 @@ class LinkModel(nn.Module):
         h = self.embedding.weight if self.embedding is not None else x
         return self.encoder(h, adj) if self.encoder is not None else h
 
-    def forward(self, h: torch.Tensor, pairs: torch.Tensor) -> torch.Tensor:
+    def batch_graph(self, adj: Adjacency, pos: torch.Tensor) -> Adjacency:
+        """The graph a training batch with positives ``pos`` is encoded and scored on."""
+        return adj
+
+    def forward(self, h: torch.Tensor, pairs: torch.Tensor, adj: Adjacency | None = None) -> torch.Tensor:
         return self.predictor(h, pairs)
 
 
@@ -155,8 +159,10 @@ class _NegativeSampler:
 
 
 @torch.no_grad()
-def _score(model: LinkModel, h: torch.Tensor, pairs: torch.Tensor, batch_size: int) -> torch.Tensor:
-    return torch.cat([model(h, pairs[:, i : i + batch_size]) for i in range(0, pairs.size(1), batch_size)])
+def _score(model: LinkModel, h: torch.Tensor, pairs: torch.Tensor, batch_size: int, adj=None) -> torch.Tensor:
+    return torch.cat(
+        [model(h, pairs[:, i : i + batch_size], adj) for i in range(0, pairs.size(1), batch_size)]
+    )
 
 
 @torch.no_grad()
@@ -164,26 +170,30 @@ def evaluate_link_model(
     model: LinkModel, x: torch.Tensor | None, adj: Adjacency, split: LinkSplit,
     metrics: list[str], batch_size: int,
 ) -> dict[str, dict[str, float]]:
-    """Metrics on the valid and test pairs (the encoder is run once, in eval mode)."""
+    """Metrics on the valid and test pairs (the encoder is run once, in eval mode).
+
+    ``model`` is a :class:`LinkModel` or any module with its interface (``encode(x, adj)``,
+    ``forward(h, pairs, adj)``); ``adj`` is passed through unchanged.
+    """
     model.eval()
     h = model.encode(x, adj)
     return {
         part: _pair_metrics(
-            _score(model, h, getattr(split, f"{part}_pos"), batch_size),
-            _score_negatives(model, h, split, part, batch_size),
+            _score(model, h, getattr(split, f"{part}_pos"), batch_size, adj),
+            _score_negatives(model, h, split, part, batch_size, adj),
             metrics,
         )
         for part in ("valid", "test")
     }
 
 
-def _score_negatives(model, h, split: LinkSplit, part: str, batch_size: int) -> torch.Tensor:
+def _score_negatives(model, h, split: LinkSplit, part: str, batch_size: int, adj=None) -> torch.Tensor:
     neg = getattr(split, f"{part}_neg")
     if split.negatives == "global":
-        return _score(model, h, neg, batch_size)
+        return _score(model, h, neg, batch_size, adj)
     sources = getattr(split, f"{part}_pos")[0].repeat_interleave(neg.size(1))
     pairs = torch.stack([sources, neg.reshape(-1)])
-    return _score(model, h, pairs, batch_size).view_as(neg)
+    return _score(model, h, pairs, batch_size, adj).view_as(neg)
 
 
 def _pair_metrics(pos: torch.Tensor, neg: torch.Tensor, metrics: list[str]) -> dict[str, float]:
@@ -204,6 +214,19 @@ def train_link_model(job: Job, encoder: str | None) -> JobOutcome:
         p.get("num_layers", 2), p["dropout"], p.get("predictor", "mlp"), p["predictor_layers"],
     )
     optimizer = torch.optim.Adam(model.parameters(), lr=p["lr"])
+    return fit_link_model(job, model, optimizer, x, adj)
+
+
+def fit_link_model(job: Job, model: nn.Module, optimizer: torch.optim.Optimizer,
+                   x: torch.Tensor | None, adj: Any) -> JobOutcome:
+    """The training loop of :func:`train_link_model` for any model with :class:`LinkModel`'s
+    interface (``encode``, ``batch_graph``, ``forward(h, pairs, adj)``); ``adj`` is opaque here.
+
+    Uses ``job.params`` keys ``epochs``, ``eval_every``, ``batch_size``, ``grad_clip`` and
+    ``time_limit_s``; the test metrics reported are those of the best valid evaluation.
+    """
+    p, data, split = job.params, job.dataset.data, job.dataset.split
+    num_nodes = data.num_nodes
     generator = torch.Generator().manual_seed(job.seed)
     sampler = _NegativeSampler(data.edge_index, num_nodes, generator)
     metrics = link_metrics(job.metric)
@@ -242,9 +265,10 @@ def _train_epoch(model, x, adj, train_pos, sampler, optimizer, p, generator) -> 
     for start in range(0, order.numel(), p["batch_size"]):
         pos = train_pos[:, order[start : start + p["batch_size"]]]
         optimizer.zero_grad()
-        h = model.encode(x, adj)
-        pos_logit = model(h, pos)
-        neg_logit = model(h, sampler(pos.size(1)))
+        graph = model.batch_graph(adj, pos)
+        h = model.encode(x, graph)
+        pos_logit = model(h, pos, graph)
+        neg_logit = model(h, sampler(pos.size(1)), graph)
         loss = F.binary_cross_entropy_with_logits(pos_logit, torch.ones_like(pos_logit)) + \
             F.binary_cross_entropy_with_logits(neg_logit, torch.zeros_like(neg_logit))
         loss.backward()

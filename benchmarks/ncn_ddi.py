@@ -1,0 +1,152 @@
+"""NCN on ogbl-ddi: where the time of a training batch goes, and a time-limited training run.
+
+Part 1 times the stages of a few training batches with the ``ncn`` defaults (the official ddi
+recipe: batch 24,576 positives + as many negatives): target-link removal, encoder, common
+neighbour sets, pooling, the MLPs, backward and the optimiser step; then one full evaluation.
+Part 2 trains one seed with ``graphkit``'s ``ncn`` model under ``--seconds`` of training time
+(``time_limit_s``) and prints the valid/test Hits@20 of every epoch; the reported test value is
+the one at the best valid epoch. Compare with Wang et al. (ICLR 2024): NCN 82.32 ± 6.10,
+NCNC 84.11 ± 3.67 (test Hits@20, 10 seeds, 100 epochs on a GPU).
+
+    nice python benchmarks/ncn_ddi.py --root ../shared/datasets --seconds 1500 --out /tmp/ncn_ddi.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections import defaultdict
+
+import torch
+from torch.nn import functional as F
+
+from graphkit.bench import Job, get_model
+from graphkit.bench.link import _NegativeSampler, evaluate_link_model, link_metrics
+from graphkit.bench.link_ncn import NCN_DEFAULTS, NCNLinkModel, PropagationEncoder
+from graphkit.data import load
+from graphkit.layers.ncn import (
+    NCNPredictor,
+    _bag_sum,
+    neighbor_lists,
+    pair_sets,
+    remove_target_links,
+)
+
+
+def _profile(dataset, batches: int, seed: int) -> tuple[dict[str, float], float, int]:
+    """Seconds per stage, averaged over ``batches`` training batches; one evaluation's seconds."""
+    p = NCN_DEFAULTS
+    data, split = dataset.data, dataset.split
+    torch.manual_seed(seed)
+    graph = neighbor_lists(data.edge_index, data.num_nodes)
+    encoder = PropagationEncoder(data.num_nodes, None, p["hidden"], p["num_layers"], p["encoder"],
+                                 p["residual"], p["input_dropout"], p["encoder_dropout"], p["tail_dropout"])
+    predictor = NCNPredictor(p["hidden"], p["hidden"], p["dropout"], p["layer_norm"], p["node_mlp"],
+                             p["out_layers"], p["tail_act"])
+    model = NCNLinkModel(encoder, predictor).train()
+    optimizer = torch.optim.Adam([{"params": encoder.parameters(), "lr": p["lr"]},
+                                  {"params": predictor.parameters(), "lr": p["predictor_lr"]}])
+    generator = torch.Generator().manual_seed(seed)
+    sampler = _NegativeSampler(data.edge_index, data.num_nodes, generator)
+    order = torch.randperm(split.train_pos.size(1), generator=generator)
+    times: dict[str, float] = defaultdict(float)
+    members = 0
+
+    def tick(name: str, start: float) -> float:
+        now = time.perf_counter()
+        times[name] += now - start
+        return now
+
+    for b in range(batches):
+        pos = split.train_pos[:, order[b * p["batch_size"] : (b + 1) * p["batch_size"]]]
+        t = time.perf_counter()
+        optimizer.zero_grad()
+        neg = sampler(pos.size(1))
+        t = tick("negative sampling", t)
+        g = remove_target_links(graph, pos)
+        t = tick("target-link removal", t)
+        h = encoder(None, g)
+        t = tick("encoder (sum propagation)", t)
+        pairs = torch.cat([pos, neg], dim=1)
+        sets = pair_sets(g, pairs)
+        members += int(sets.common[1].numel())
+        t = tick("common-neighbour sets (merge)", t)
+        hp = predictor.node_features(h)
+        t = tick("node MLP (4,267 nodes)", t)
+        pooled = _bag_sum(hp, *sets.common)
+        t = tick("pooling (embedding_bag)", t)
+        logits = predictor._head(h, pairs, pooled)
+        t = tick("pair MLPs (cn, pair, out)", t)
+        target = torch.cat([torch.ones(pos.size(1)), torch.zeros(neg.size(1))])
+        loss = F.binary_cross_entropy_with_logits(logits[: pos.size(1)], target[: pos.size(1)]) + \
+            F.binary_cross_entropy_with_logits(logits[pos.size(1) :], target[pos.size(1) :])
+        loss.backward()
+        t = tick("backward", t)
+        optimizer.step()
+        tick("optimiser step", t)
+    per_batch = {k: v / batches for k, v in times.items()}
+    start = time.perf_counter()
+    evaluate_link_model(model, None, graph, split, link_metrics("hits@20"), 65536)
+    return per_batch, time.perf_counter() - start, members // batches
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--root", default=None)
+    parser.add_argument("--seconds", type=float, default=1500.0, help="training time limit (time_limit_s)")
+    parser.add_argument("--profile-batches", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1: shared machine)")
+    parser.add_argument("--out", default=None, help="write the markdown report here too")
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    lines: list[str] = []
+
+    def say(text: str = "") -> None:
+        print(text, flush=True)
+        lines.append(text)
+
+    dataset = load("ogbl-ddi", args.root, task="link")
+    train_edges = dataset.split.train_pos.size(1)
+    batches_per_epoch = -(-train_edges // NCN_DEFAULTS["batch_size"])
+    say(f"torch threads: {torch.get_num_threads()}; {train_edges} training edges, "
+        f"{batches_per_epoch} batches of {NCN_DEFAULTS['batch_size']} positives per epoch")
+    per_batch, eval_s, members = _profile(dataset, args.profile_batches, args.seed)
+    total = sum(per_batch.values())
+    say(f"\n## Training batch profile (mean of {args.profile_batches} batches, "
+        f"{2 * NCN_DEFAULTS['batch_size']} pairs, {members} common-neighbour memberships per batch)\n")
+    say("| stage | s / batch | share |")
+    say("|---|---|---|")
+    for name, seconds in sorted(per_batch.items(), key=lambda kv: -kv[1]):
+        say(f"| {name} | {seconds:.3f} | {100 * seconds / total:.1f} % |")
+    say(f"| **total** | **{total:.3f}** | |")
+    say(f"\nestimated training time per epoch: {total * batches_per_epoch:.0f} s; one evaluation "
+        f"(valid + test pairs): {eval_s:.0f} s; so one epoch with its evaluation is about "
+        f"{total * batches_per_epoch + eval_s:.0f} s")
+
+    params = {**NCN_DEFAULTS, "time_limit_s": args.seconds}
+    torch.manual_seed(args.seed)
+    job = Job(dataset, "ncn", params, seed=args.seed, metric="hits@20", progress=False)
+    start = time.perf_counter()
+    outcome = get_model("link", "ncn").run(job)
+    wall = time.perf_counter() - start
+    say(f"\n## Time-limited training: seed {args.seed}, time_limit_s={args.seconds:.0f}\n")
+    say("| epoch | loss | valid Hits@20 | test Hits@20 | elapsed s |")
+    say("|---|---|---|---|---|")
+    for point in outcome.history:
+        say(f"| {point['epoch']} | {point['loss']:.4f} | {100 * point['valid']:.2f} | "
+            f"{100 * point['test']:.2f} | {point['time_s']:.0f} |")
+    say(f"\nbest valid epoch {outcome.best_epoch}: valid Hits@20 {100 * outcome.valid['hits@20']:.2f}, "
+        f"test Hits@20 {100 * outcome.test['hits@20']:.2f} (after {outcome.epochs_run} of "
+        f"{NCN_DEFAULTS['epochs']} epochs, {wall:.0f} s wall, {outcome.num_params} parameters)")
+    per_epoch = wall / max(outcome.epochs_run, 1)
+    say(f"measured {per_epoch:.0f} s per epoch incl. evaluation: the full protocol (100 epochs x 10 "
+        f"seeds) would take about {100 * per_epoch / 3600:.1f} h per seed, "
+        f"{1000 * per_epoch / 3600:.0f} h in all on this machine")
+    if args.out:
+        with open(args.out, "w") as handle:
+            handle.write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()

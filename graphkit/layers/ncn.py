@@ -1,0 +1,518 @@
+"""Neural Common Neighbor (NCN) and NCN with Completion (NCNC) link predictors.
+
+Wang, Yang & Zhang, "Neural Common Neighbor with Completion for Link Prediction", ICLR 2024
+(official code: GraphPKU/NeuralCommonNeighbor). NCN is an *MPNN-then-SF* model: any encoder
+produces node representations :math:`h`, and the score of a candidate pair :math:`(i, j)` pools
+the representations of the common neighbours of :math:`i` and :math:`j`:
+
+.. math::
+    \\mathrm{NCN}(i, j) = \\mathrm{MLP}\\Big(h_i \\odot h_j \\;\\Big\\|\\;
+        \\sum_{u \\in N(i) \\cap N(j)} h_u\\Big)
+
+NCNC completes the common neighbourhood with the NCN probabilities of the links that are
+missing on one side (a neighbour of only one endpoint):
+
+.. math::
+    \\mathrm{NCNC}(i, j) = \\mathrm{MLP}\\Big(h_i \\odot h_j \\;\\Big\\|\\;
+        \\sum_{u \\in N(i) \\cap N(j)} h_u
+        + \\sum_{u \\in N(i) \\setminus N(j)} \\hat A_{ju} h_u
+        + \\sum_{u \\in N(j) \\setminus N(i)} \\hat A_{iu} h_u\\Big),
+    \\qquad \\hat A_{ju} = \\sigma\\big(\\mathrm{NCN}(j, u)\\big)
+
+Graphs are treated as undirected without self-loops, so :math:`N(u)` never contains
+:math:`u`. Everything is sparse: the neighbour lists are a sorted CSR, the sets of a batch of
+pairs are found by merging the two sorted lists of each pair (a compiled loop, linear in the
+two degrees) and returned as flat member lists with offsets, and the sums are
+``embedding_bag`` reductions over those lists. Memory grows with the number of members, never
+with ``pairs × nodes``.
+
+Target-link removal (TLR, Section 5 of the paper): while training, the positive pairs of the
+batch are removed from the graph before it is used (:func:`remove_target_links`), so that a
+training edge cannot be its own evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numba
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from graphkit.errors import GraphInputError
+from graphkit.graph import Graph, as_graph
+from graphkit.layers.propagation import Adjacency
+
+__all__ = [
+    "PairSets",
+    "NCNPredictor",
+    "NCNCPredictor",
+    "neighbor_lists",
+    "pair_sets",
+    "common_neighbor_aggregate",
+    "remove_target_links",
+]
+
+
+# --------------------------------------------------------------------------- neighbour sets
+
+
+def neighbor_lists(adj: Any, num_nodes: int | None = None) -> Graph:
+    """Sorted, symmetric CSR neighbour lists without self-loops.
+
+    Args:
+        adj: an ``edge_index`` ``[2, E]``, a torch sparse adjacency (COO or CSR), an
+            :class:`~graphkit.layers.propagation.Adjacency`, a :class:`~graphkit.graph.Graph`
+            or anything else :func:`graphkit.as_graph` accepts. Directions, weights and
+            self-loops are dropped. An undirected ``Graph`` without self-loops is used as is.
+        num_nodes: number of nodes, for an ``edge_index`` whose last nodes are isolated.
+
+    Returns:
+        The canonical undirected :class:`~graphkit.graph.Graph`.
+    """
+    if isinstance(adj, Graph) and not adj.directed and adj.weights is None and (
+        num_nodes is None or num_nodes == adj.num_nodes
+    ) and not np.any(adj.indices == adj.row_ids()):
+        return adj
+    if isinstance(adj, Adjacency):
+        num_nodes = adj.num_nodes if num_nodes is None else num_nodes
+        adj = torch.stack([adj._sources, adj._targets])
+    return as_graph(adj, num_nodes=num_nodes, directed=False, self_loops="remove", weight=None)
+
+
+@dataclass(frozen=True)
+class PairSets:
+    """Members of per-pair node sets as flat lists (CSR style): pair ``k`` owns
+    ``members[offsets[k]:offsets[k + 1]]``.
+
+    Attributes:
+        common: :math:`N(i) \\cap N(j)`.
+        only_first: :math:`N(i) \\setminus (N(j) \\cup \\{j\\})` (``None`` unless requested).
+        only_second: :math:`N(j) \\setminus (N(i) \\cup \\{i\\})` (``None`` unless requested).
+        Each is a pair ``(offsets [M + 1], members [K])`` of ``int64`` tensors.
+    """
+
+    common: tuple[torch.Tensor, torch.Tensor]
+    only_first: tuple[torch.Tensor, torch.Tensor] | None = None
+    only_second: tuple[torch.Tensor, torch.Tensor] | None = None
+
+
+@numba.njit(cache=True, nogil=True)
+def _merge(indptr, indices, a, b, out_common, out_first, out_second, pos):
+    """Merge the sorted lists of ``a`` and ``b``; write members at ``pos`` if outputs are given.
+
+    Returns the three set sizes. ``out_*`` of size 0 means "count only".
+    """
+    p, p_end = indptr[a], indptr[a + 1]
+    q, q_end = indptr[b], indptr[b + 1]
+    n_common = n_first = n_second = 0
+    fill_common, fill_first, fill_second = out_common.size > 0, out_first.size > 0, out_second.size > 0
+    while p < p_end or q < q_end:
+        if q >= q_end or (p < p_end and indices[p] < indices[q]):
+            u = indices[p]
+            p += 1
+            if u != b:
+                if fill_first:
+                    out_first[pos[1] + n_first] = u
+                n_first += 1
+        elif p >= p_end or indices[q] < indices[p]:
+            u = indices[q]
+            q += 1
+            if u != a:
+                if fill_second:
+                    out_second[pos[2] + n_second] = u
+                n_second += 1
+        else:
+            if fill_common:
+                out_common[pos[0] + n_common] = indices[p]
+            n_common += 1
+            p += 1
+            q += 1
+    return n_common, n_first, n_second
+
+
+@numba.njit(cache=True)
+def _pair_set_kernel(indptr, indices, src, dst, residual):
+    m = src.size
+    counts = np.zeros((3, m + 1), np.int64)
+    empty = np.empty(0, np.int64)
+    for k in range(m):
+        c, f, s = _merge(indptr, indices, src[k], dst[k], empty, empty, empty, counts[:, 0])
+        counts[0, k + 1], counts[1, k + 1], counts[2, k + 1] = c, f, s
+    offsets = np.empty((3, m + 1), np.int64)
+    for r in range(3):
+        offsets[r] = np.cumsum(counts[r])
+    common = np.empty(offsets[0, m], np.int64)
+    first = np.empty(offsets[1, m] if residual else 0, np.int64)
+    second = np.empty(offsets[2, m] if residual else 0, np.int64)
+    if common.size > 0 or first.size > 0 or second.size > 0:
+        for k in range(m):
+            _merge(indptr, indices, src[k], dst[k], common, first, second, offsets[:, k])
+    return offsets, common, first, second
+
+
+def _check_pairs(pairs: Any, num_nodes: int, name: str = "pairs") -> torch.Tensor:
+    if not isinstance(pairs, torch.Tensor) or pairs.dim() != 2 or pairs.size(0) != 2:
+        shape = tuple(pairs.shape) if isinstance(pairs, torch.Tensor) else type(pairs).__name__
+        raise GraphInputError(
+            f"{name} must be an integer tensor of shape [2, M] (one column per node pair); got "
+            f"{shape}. Stack sources and targets with torch.stack([src, dst])."
+        )
+    if pairs.dtype.is_floating_point or pairs.dtype == torch.bool or pairs.is_complex():
+        raise GraphInputError(f"{name} must hold integer node ids; got dtype {pairs.dtype}.")
+    if pairs.numel() and (int(pairs.min()) < 0 or int(pairs.max()) >= num_nodes):
+        raise GraphInputError(
+            f"{name} has node ids in [{int(pairs.min())}, {int(pairs.max())}] but the graph has "
+            f"{num_nodes} nodes (valid ids 0..{num_nodes - 1}); pass num_nodes or fix the ids."
+        )
+    return pairs.long()
+
+
+def pair_sets(adj: Any, pairs: torch.Tensor, *, residual: bool = False,
+              num_nodes: int | None = None) -> PairSets:
+    """Common neighbours (and optionally one-sided neighbours) of each pair.
+
+    Args:
+        adj: the graph (see :func:`neighbor_lists`).
+        pairs: ``[2, M]`` integer node pairs ``(i, j)``.
+        residual: also return :math:`N(i) \\setminus (N(j) \\cup \\{j\\})` and
+            :math:`N(j) \\setminus (N(i) \\cup \\{i\\})` (what NCNC completes).
+        num_nodes: number of nodes for an ``edge_index`` input.
+
+    Returns:
+        A :class:`PairSets`; members within each pair are in increasing order.
+
+    Raises:
+        GraphInputError: for a malformed graph, or ``pairs`` not ``[2, M]`` integers in range.
+    """
+    g = neighbor_lists(adj, num_nodes)
+    pairs = _check_pairs(pairs, g.num_nodes)
+    src, dst = pairs.numpy().astype(np.int64, copy=False)
+    offsets, common, first, second = _pair_set_kernel(
+        g.indptr, g.indices, np.ascontiguousarray(src), np.ascontiguousarray(dst), residual
+    )
+    offsets = torch.from_numpy(offsets)
+    sets = [(offsets[r], torch.from_numpy(members)) for r, members in enumerate((common, first, second))]
+    return PairSets(sets[0], *(sets[1:] if residual else (None, None)))
+
+
+@numba.njit(cache=True)
+def _transpose_kernel(offsets, members, num_nodes):
+    """CSR of the transposed pair × node membership: the pairs of each node, by counting sort."""
+    counts = np.zeros(num_nodes + 1, np.int64)
+    for t in range(members.size):
+        counts[members[t] + 1] += 1
+    node_offsets = np.cumsum(counts)
+    fill = node_offsets[:-1].copy()
+    pair_ids = np.empty(members.size, np.int64)
+    order = np.empty(members.size, np.int64)
+    for k in range(offsets.size - 1):
+        for t in range(offsets[k], offsets[k + 1]):
+            slot = fill[members[t]]
+            pair_ids[slot], order[slot] = k, t
+            fill[members[t]] += 1
+    return node_offsets, pair_ids, order
+
+
+class _PairSum(torch.autograd.Function):
+    """Forward: one ``embedding_bag`` over the pair lists. Backward: the same reduction over the
+    transposed lists (the pairs of each node), much faster on CPU than ``embedding_bag``'s
+    sort-based backward. ``weights`` get no gradient."""
+
+    @staticmethod
+    def forward(ctx, h, offsets, members, weights):
+        ctx.save_for_backward(offsets, members, weights)
+        ctx.num_nodes = h.size(0)
+        return F.embedding_bag(members, h, offsets, mode="sum", include_last_offset=True,
+                               per_sample_weights=None if weights.numel() == 0 else weights)
+
+    @staticmethod
+    def backward(ctx, grad):
+        offsets, members, weights = ctx.saved_tensors
+        node_offsets, pair_ids, order = (
+            torch.from_numpy(a) for a in _transpose_kernel(offsets.numpy(), members.numpy(), ctx.num_nodes)
+        )
+        grad_h = F.embedding_bag(
+            pair_ids, grad.contiguous(), node_offsets, mode="sum", include_last_offset=True,
+            per_sample_weights=None if weights.numel() == 0 else weights[order],
+        )
+        return grad_h, None, None, None
+
+
+def _bag_sum(h: torch.Tensor, offsets: torch.Tensor, members: torch.Tensor,
+             weights: torch.Tensor | None = None) -> torch.Tensor:
+    """``out[k] = sum_t w_t h[members[t]]`` over the members of pair ``k`` (zeros when empty)."""
+    if members.numel() == 0:
+        return h.new_zeros(offsets.numel() - 1, h.size(1))
+    return _PairSum.apply(h, offsets, members, h.new_zeros(0) if weights is None else weights)
+
+
+def common_neighbor_aggregate(adj: Any, h: torch.Tensor, pairs: torch.Tensor, *,
+                              num_nodes: int | None = None) -> torch.Tensor:
+    """Sum of the representations of the common neighbours of each pair.
+
+    .. math:: c_{ij} = \\sum_{u \\in N(i) \\cap N(j)} h_u
+
+    Args:
+        adj: the graph (see :func:`neighbor_lists`); ``num_nodes`` defaults to ``h.size(0)``.
+        h: node representations ``[N, d]`` (differentiable).
+        pairs: ``[2, M]`` integer node pairs.
+
+    Returns:
+        ``[M, d]``; a pair without common neighbour gets zeros.
+    """
+    h = _check_h(h)
+    sets = pair_sets(adj, pairs, num_nodes=h.size(0) if num_nodes is None else num_nodes)
+    return _bag_sum(h, *sets.common)
+
+
+def _check_h(h: Any) -> torch.Tensor:
+    if not isinstance(h, torch.Tensor) or h.dim() != 2 or not h.is_floating_point():
+        shape = tuple(h.shape) if isinstance(h, torch.Tensor) else type(h).__name__
+        raise GraphInputError(f"h must be a float tensor of node representations [N, d]; got {shape}.")
+    return h
+
+
+def remove_target_links(adj: Any, pairs: torch.Tensor, *, num_nodes: int | None = None) -> Graph:
+    """The graph without the links ``pairs`` (both directions): target-link removal (TLR).
+
+    Pairs that are not edges are ignored. Used on each training batch so that the positive
+    pairs being scored are absent from the graph the encoder and the predictor see.
+
+    Args:
+        adj: the graph (see :func:`neighbor_lists`).
+        pairs: ``[2, M]`` integer node pairs to remove.
+        num_nodes: number of nodes for an ``edge_index`` input.
+
+    Returns:
+        A new undirected :class:`~graphkit.graph.Graph` (the input is not modified).
+    """
+    g = neighbor_lists(adj, num_nodes)
+    pairs = _check_pairs(pairs, g.num_nodes).numpy()
+    n = g.num_nodes
+    keys = g.row_ids() * n + g.indices  # sorted: rows ascending, columns sorted within a row
+    drop = np.concatenate([pairs[0] * n + pairs[1], pairs[1] * n + pairs[0]])
+    hit = np.searchsorted(keys, drop)
+    hit = hit[(hit < keys.size) & (keys[np.minimum(hit, keys.size - 1)] == drop)]
+    keep = np.ones(keys.size, dtype=bool)
+    keep[hit] = False
+    degree = np.diff(g.indptr) - np.bincount(g.row_ids()[hit], minlength=n)
+    indptr = np.concatenate([[0], np.cumsum(degree)]).astype(np.int64)
+    return Graph(indptr, g.indices[keep], None, n, False)
+
+
+# --------------------------------------------------------------------------- predictors
+
+
+def _block(in_channels: int, out_channels: int, dropout: float, layer_norm: bool) -> list[nn.Module]:
+    """Linear → LayerNorm (optional) → Dropout → ReLU."""
+    return [
+        nn.Linear(in_channels, out_channels),
+        nn.LayerNorm(out_channels) if layer_norm else nn.Identity(),
+        nn.Dropout(dropout),
+        nn.ReLU(),
+    ]
+
+
+class NCNPredictor(nn.Module):
+    """Neural Common Neighbor link predictor (Wang, Yang & Zhang, ICLR 2024).
+
+    .. math::
+        h'_u &= h_u + \\mathrm{MLP}_{node}(h_u) \\quad (\\text{or } h_u \\text{ without node MLP}) \\\\
+        c_{ij} &= \\sum_{u \\in N(i) \\cap N(j)} h'_u \\\\
+        s(i, j) &= \\mathrm{MLP}_{out}\\big(\\beta \\, \\mathrm{MLP}_{cn}(c_{ij})
+            + \\mathrm{MLP}_{pair}(h_i \\odot h_j)\\big)
+
+    This is the paper's :math:`\\mathrm{MLP}(h_i \\odot h_j \\| c_{ij})` in the form of the
+    official code: a linear layer on a concatenation is the sum of linear maps of its parts, and
+    each part first gets its own MLP. :math:`\\beta` is a learnable scalar (initial value
+    ``beta``). Every hidden layer is Linear → LayerNorm (``layer_norm``) → Dropout → ReLU.
+
+    Args:
+        in_channels: size of the node representations ``h``.
+        hidden_channels: MLP width.
+        dropout: dropout in every MLP (default 0.0).
+        layer_norm: LayerNorm in the MLPs (default ``True``).
+        node_mlp: add the residual node MLP :math:`h + \\mathrm{MLP}(h)` before pooling
+            (official ``use_xlin``; default ``True``; needs ``in_channels == hidden_channels``).
+        out_layers: hidden layers of :math:`\\mathrm{MLP}_{out}` before its output layer (1 or
+            more; official ``twolayerlin`` is 2; default 1).
+        tail_act: end :math:`\\mathrm{MLP}_{cn}` and :math:`\\mathrm{MLP}_{pair}` with their last
+            ReLU instead of a final linear layer (official ``tailact``; default ``False``).
+        beta: initial weight of the common-neighbour term (default 1.0).
+
+    Shapes: ``forward(h [N, in_channels], adj, pairs [2, M]) -> logits [M]``; ``adj`` is an
+    ``edge_index``, a torch sparse adjacency, an :class:`Adjacency` or a
+    :class:`~graphkit.graph.Graph` (a ``Graph`` from :func:`neighbor_lists` is reused as is).
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        hidden_channels: int,
+        dropout: float = 0.0,
+        layer_norm: bool = True,
+        node_mlp: bool = True,
+        out_layers: int = 1,
+        tail_act: bool = False,
+        beta: float = 1.0,
+    ) -> None:
+        super().__init__()
+        if out_layers < 1:
+            raise ValueError(f"out_layers must be >= 1; got {out_layers}.")
+        if node_mlp and in_channels != hidden_channels:
+            raise ValueError(
+                f"node_mlp=True needs in_channels == hidden_channels (residual); got "
+                f"{in_channels} and {hidden_channels}. Pass node_mlp=False or equal sizes."
+            )
+        self.in_channels, self.hidden_channels, self.dropout = in_channels, hidden_channels, dropout
+        self.layer_norm, self.out_layers, self.tail_act = layer_norm, out_layers, tail_act
+        self.beta_init = beta
+        d, h = in_channels, hidden_channels
+        self.node_mlp = (
+            nn.Sequential(*_block(d, d, dropout, False), *_block(d, d, dropout, layer_norm))
+            if node_mlp else None
+        )
+        self.cn_mlp = nn.Sequential(
+            *_block(d, h, dropout, False), *_block(h, h, dropout, layer_norm),
+            nn.Identity() if tail_act else nn.Linear(h, h),
+        )
+        self.pair_mlp = nn.Sequential(
+            *_block(d, h, dropout, layer_norm), nn.Identity() if tail_act else nn.Linear(h, h)
+        )
+        out = [m for _ in range(out_layers) for m in _block(h, h, dropout, layer_norm)]
+        self.out_mlp = nn.Sequential(*out, nn.Linear(h, 1))
+        self.beta = nn.Parameter(torch.empty(1))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        for module in self.modules():
+            if isinstance(module, (nn.Linear, nn.LayerNorm)):
+                module.reset_parameters()
+        nn.init.constant_(self.beta, self.beta_init)
+
+    def node_features(self, h: torch.Tensor) -> torch.Tensor:
+        """:math:`h'`, the representations pooled over common neighbours."""
+        return h if self.node_mlp is None else h + self.node_mlp(h)
+
+    def _head(self, h: torch.Tensor, pairs: torch.Tensor, pooled: torch.Tensor) -> torch.Tensor:
+        hij = h.index_select(0, pairs[0]) * h.index_select(0, pairs[1])
+        return self.out_mlp(self.beta * self.cn_mlp(pooled) + self.pair_mlp(hij)).squeeze(-1)
+
+    def _prepare(self, h: torch.Tensor, adj: Any, pairs: torch.Tensor) -> tuple[Graph, torch.Tensor]:
+        h = _check_h(h)
+        if h.size(1) != self.in_channels:
+            raise GraphInputError(
+                f"h has {h.size(1)} channels but the predictor was built with in_channels="
+                f"{self.in_channels}."
+            )
+        g = neighbor_lists(adj, h.size(0))
+        return g, _check_pairs(pairs, g.num_nodes)
+
+    def forward(self, h: torch.Tensor, adj: Any, pairs: torch.Tensor) -> torch.Tensor:
+        g, pairs = self._prepare(h, adj, pairs)
+        sets = pair_sets(g, pairs)
+        return self._head(h, pairs, _bag_sum(self.node_features(h), *sets.common))
+
+    def extra_repr_args(self) -> str:
+        return (
+            f"{self.in_channels}, {self.hidden_channels}, dropout={self.dropout}, "
+            f"layer_norm={self.layer_norm}, node_mlp={self.node_mlp is not None}, "
+            f"out_layers={self.out_layers}, tail_act={self.tail_act}, beta={self.beta_init}"
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.extra_repr_args()})"
+
+
+class NCNCPredictor(NCNPredictor):
+    """NCN with Completion (Wang, Yang & Zhang, ICLR 2024): NCN whose common neighbourhood is
+    completed with the NCN probabilities of the missing side.
+
+    .. math::
+        c_{ij} = \\sum_{u \\in N(i) \\cap N(j)} h'_u
+            + \\sum_{u \\in N(i) \\setminus N(j)} \\hat A_{ju} h'_u
+            + \\sum_{u \\in N(j) \\setminus N(i)} \\hat A_{iu} h'_u
+
+    and :math:`s(i, j)` as in :class:`NCNPredictor`. The completion probabilities come from the
+    same module used as plain NCN, without gradient (as in the official code), calibrated as in
+    the official code:
+
+    .. math::
+        p_0 = \\sigma\\big(a \\, (\\mathrm{NCN}(j, u) - b)\\big), \\qquad
+        \\hat A_{ju} = \\alpha \\, \\frac{\\pi p_0}{\\pi p_0 + 1 - p_0}
+
+    (scale :math:`a`, offset :math:`b`, prior :math:`\\pi`, weight :math:`\\alpha`;
+    :math:`a = \\pi = \\alpha = 1, b = 0` gives the paper's plain :math:`\\sigma(\\mathrm{NCN})`).
+    The endpoints themselves are left out of the one-sided sets (a pair that is an edge does not
+    complete ``j`` as a neighbour of ``j``).
+
+    Args:
+        in_channels, hidden_channels, dropout, layer_norm, node_mlp, out_layers, tail_act,
+            beta: as :class:`NCNPredictor`.
+        prob_scale: :math:`a` (default 1.0). prob_offset: :math:`b` (default 0.0).
+        prior: :math:`\\pi` (default 1.0). alpha: :math:`\\alpha` (default 1.0).
+        chunk_size: completion pairs scored per chunk, bounds the memory (default 65,536).
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        hidden_channels: int,
+        dropout: float = 0.0,
+        layer_norm: bool = True,
+        node_mlp: bool = True,
+        out_layers: int = 1,
+        tail_act: bool = False,
+        beta: float = 1.0,
+        prob_scale: float = 1.0,
+        prob_offset: float = 0.0,
+        prior: float = 1.0,
+        alpha: float = 1.0,
+        chunk_size: int = 65536,
+    ) -> None:
+        if chunk_size < 1:
+            raise ValueError(f"chunk_size must be >= 1; got {chunk_size}.")
+        if not prior > 0.0:
+            raise ValueError(f"prior must be > 0; got {prior}.")
+        self.prob_scale, self.prob_offset, self.prior, self.alpha = prob_scale, prob_offset, prior, alpha
+        self.chunk_size = chunk_size
+        super().__init__(in_channels, hidden_channels, dropout, layer_norm, node_mlp, out_layers,
+                         tail_act, beta)
+
+    def completion_probability(self, logits: torch.Tensor) -> torch.Tensor:
+        """Calibrated :math:`\\hat A` from NCN logits."""
+        p0 = torch.sigmoid(self.prob_scale * (logits - self.prob_offset))
+        return self.alpha * self.prior * p0 / (self.prior * p0 + 1.0 - p0)
+
+    @torch.no_grad()
+    def _ncn_probability(self, h: torch.Tensor, g: Graph, hp: torch.Tensor, pairs: torch.Tensor) -> torch.Tensor:
+        out = []
+        for start in range(0, pairs.size(1), self.chunk_size):
+            chunk = pairs[:, start : start + self.chunk_size]
+            logits = self._head(h, chunk, _bag_sum(hp, *pair_sets(g, chunk).common))
+            out.append(self.completion_probability(logits))
+        return torch.cat(out) if out else h.new_zeros(0)
+
+    def forward(self, h: torch.Tensor, adj: Any, pairs: torch.Tensor) -> torch.Tensor:
+        g, pairs = self._prepare(h, adj, pairs)
+        sets = pair_sets(g, pairs, residual=True)
+        hp = self.node_features(h)
+        pooled = _bag_sum(hp, *sets.common)
+        # u in N(i) \ N(j) is weighted by A_hat[j, u]; u in N(j) \ N(i) by A_hat[i, u]
+        for (offsets, members), other in ((sets.only_first, pairs[1]), (sets.only_second, pairs[0])):
+            if members.numel() == 0:
+                continue
+            owner = torch.repeat_interleave(torch.arange(pairs.size(1)), offsets.diff())
+            weights = self._ncn_probability(h, g, hp, torch.stack([other[owner], members]))
+            pooled = pooled + _bag_sum(hp, offsets, members, weights.to(hp.dtype))
+        return self._head(h, pairs, pooled)
+
+    def extra_repr_args(self) -> str:
+        return (
+            f"{super().extra_repr_args()}, prob_scale={self.prob_scale}, "
+            f"prob_offset={self.prob_offset}, prior={self.prior}, alpha={self.alpha}"
+        )

@@ -1,0 +1,114 @@
+"""Tests of the ``ncn`` / ``ncnc`` bench models: registration with the ogbl-ddi defaults, end to
+end training on a small planted-community graph, target-link removal per batch, the encoder."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch_geometric.data import Data
+
+from graphkit.bench import Job, get_model
+from graphkit.bench.link_ncn import NCN_DEFAULTS, NCNC_DEFAULTS, NCNLinkModel, PropagationEncoder
+from graphkit.data import get_info
+from graphkit.data.splits import random_link_split, training_graph
+from graphkit.data.synthetic import planted_link_graph
+from graphkit.data.types import LoadedDataset
+from graphkit.errors import ConfigError
+from graphkit.layers import NCNPredictor, pair_sets
+from graphkit.layers.ncn import neighbor_lists
+
+
+@pytest.fixture(scope="module")
+def planted() -> LoadedDataset:
+    """8 communities of 12 nodes (p_in 0.6, p_out 0.01), a random 85/5/10 split."""
+    graph = planted_link_graph(num_communities=8, community_size=12, p_in=0.6, p_out=0.01, seed=0)
+    split = random_link_split(graph, seed=0)
+    data = Data(edge_index=training_graph(split, graph.num_nodes), num_nodes=graph.num_nodes)
+    return LoadedDataset("planted", "link", data, split, get_info("sbm"), seed=0)
+
+
+_SMALL = {"hidden": 16, "batch_size": 64, "epochs": 4, "eval_every": 2, "lr": 0.01,
+          "predictor_lr": 0.01, "dropout": 0.0, "encoder_dropout": 0.0}
+
+
+def test_registered_with_the_official_ddi_settings():
+    ncn, ncnc = get_model("link", "ncn"), get_model("link", "ncnc")
+    assert ncn.defaults == NCN_DEFAULTS and ncnc.defaults == NCNC_DEFAULTS
+    expected = {"hidden": 224, "num_layers": 1, "encoder": "sum", "residual": True,
+                "encoder_dropout": 0.4, "dropout": 0.6, "lr": 0.0021, "predictor_lr": 0.0018,
+                "batch_size": 24576, "epochs": 100, "out_layers": 2, "node_mlp": True,
+                "target_link_removal": True}
+    assert {k: ncn.defaults[k] for k in expected} == expected
+    assert {k: ncnc.defaults[k] for k in ("prob_scale", "prob_offset", "prior", "alpha")} == {
+        "prob_scale": 10.0, "prob_offset": 3.0, "prior": 0.1, "alpha": 0.5}
+    assert "time_limit_s" in ncn.defaults and "time_limit_s" in ncnc.defaults
+
+
+@pytest.mark.parametrize("name", ["ncn", "ncnc"])
+def test_end_to_end_on_planted_communities(planted, name):
+    params = {**get_model("link", name).defaults, **_SMALL}
+    torch.manual_seed(0)
+    outcome = get_model("link", name).run(Job(planted, name, params, seed=0, metric="auc"))
+    # common neighbours separate the planted communities: AUC well above chance (0.5)
+    assert outcome.valid["auc"] > 0.8 and outcome.test["auc"] > 0.8
+    assert [point["epoch"] for point in outcome.history] == [2, 4]
+    assert outcome.valid["auc"] == max(point["valid"] for point in outcome.history)
+    assert outcome.epochs_run == 4 and outcome.num_params > 96 * 16
+    torch.manual_seed(0)
+    again = get_model("link", name).run(Job(planted, name, params, seed=0, metric="auc"))
+    assert again.valid == outcome.valid and again.test == outcome.test  # a seed fixes the result
+
+
+def test_time_limit_stops_after_first_epoch(planted):
+    params = {**NCN_DEFAULTS, **_SMALL, "time_limit_s": 1e-9}
+    outcome = get_model("link", "ncn").run(Job(planted, "ncn", params, seed=0, metric="auc"))
+    assert outcome.epochs_run == 1 and [p["epoch"] for p in outcome.history] == [1]
+
+
+def test_batch_graph_removes_the_batch_positives(planted):
+    graph = neighbor_lists(planted.data.edge_index, planted.data.num_nodes)
+    pos = planted.split.train_pos[:, :10]
+    encoder = PropagationEncoder(graph.num_nodes, None, 4, 1)
+    model = NCNLinkModel(encoder, NCNPredictor(4, 4), target_link_removal=True)
+    batch = model.batch_graph(graph, pos)
+    edges = set(zip(batch.row_ids().tolist(), batch.indices.tolist(), strict=True))
+    for u, v in pos.t().tolist():
+        assert (u, v) not in edges and (v, u) not in edges
+    assert batch.num_edges == graph.num_edges - 20
+    off = NCNLinkModel(encoder, NCNPredictor(4, 4), target_link_removal=False)
+    assert off.batch_graph(graph, pos) is graph
+
+
+def test_target_link_removal_changes_what_the_predictor_sees():
+    # path 0-1-2 plus edge 0-2: with the target 0-2 removed, node 1 is still their common
+    # neighbour but 0 and 2 are no longer each other's neighbours (so no longer in N(1) ∩ ...)
+    edges = torch.tensor([[0, 1, 0, 2], [1, 2, 2, 3]])
+    graph = neighbor_lists(edges, 4)
+    model = NCNLinkModel(PropagationEncoder(4, None, 4, 1), NCNPredictor(4, 4))
+    batch = model.batch_graph(graph, torch.tensor([[0], [2]]))
+    assert pair_sets(graph, torch.tensor([[1], [3]])).common[1].tolist() == [2]
+    assert pair_sets(batch, torch.tensor([[0], [3]])).common[1].tolist() == []
+    assert pair_sets(graph, torch.tensor([[0], [3]])).common[1].tolist() == [2]
+
+
+@pytest.mark.parametrize("kind", ["sum", "gcn"])
+def test_propagation_encoder_matches_dense_reference(kind):
+    edges = torch.tensor([[0, 0, 1, 3], [1, 2, 2, 4]])
+    graph = neighbor_lists(edges, 6)
+    dense = torch.zeros(6, 6)
+    dense[edges[0], edges[1]] = dense[edges[1], edges[0]] = 1.0
+    torch.manual_seed(0)
+    encoder = PropagationEncoder(6, 3, 5, num_layers=2, kind=kind, residual=True).eval()
+    x = torch.randn(6, 3)
+    h = encoder.lin(x)
+    if kind == "sum":
+        operator = dense
+    else:
+        norm = (1.0 + dense.sum(1)).rsqrt()
+        operator = norm[:, None] * (dense + torch.eye(6)) * norm[None, :]
+    for _ in range(2):
+        h = operator @ h + h
+    torch.testing.assert_close(encoder(x, graph), h)
+    torch.testing.assert_close(encoder(x.to_sparse().coalesce(), graph), h)  # sparse features
+    with pytest.raises(ConfigError, match="encoder must be one of"):
+        PropagationEncoder(6, 3, 5, 1, kind="max")
