@@ -16,6 +16,10 @@ Each of ``num_iterations`` batches computes the Ollivier–Ricci curvature
   which shortens that transport and so raises :math:`\kappa(u, v)` (over-squashing);
 * removes the ``batch_remove`` most positively curved edges (over-smoothing).
 
+Only edges with :math:`\kappa < 0` get an addition and only edges with :math:`\kappa > 0` are
+removed: a flat edge (:math:`\kappa = 0`, every edge of a cycle of 6 or more nodes) is neither a
+bottleneck nor over-smoothing, and removing it would cut a cycle into paths.
+
 All curvatures and plans of a batch are computed on the graph at the start of the batch.
 """
 
@@ -80,8 +84,10 @@ def borf(
         us, vs = upper // n, upper % n
         kappa = orc_csr(indptr, indices, alpha)[is_upper]
         order = np.lexsort((rng.permutation(upper.size), kappa))
-        additions = [_best_pair(transport, int(us[e]), int(vs[e])) for e in order[:batch_add]]
-        removals = order[::-1][: min(batch_remove, max(upper.size - batch_add, 0))]
+        lowest = [e for e in order[:batch_add] if kappa[e] < 0]
+        additions = [_best_pair(transport, int(us[e]), int(vs[e])) for e in lowest]
+        highest = order[::-1][: min(batch_remove, max(upper.size - batch_add, 0))]
+        removals = [e for e in highest if kappa[e] > 0]
         for e in removals:
             edges.remove(int(us[e]), int(vs[e]))
         for pair in additions:

@@ -39,6 +39,14 @@ def test_removes_the_most_curved_edges(edge_index_of):
     assert len(removed) == 4 and all(kappa[pair] == pytest.approx(0.75) for pair in removed)
 
 
+def test_flat_edges_are_left_alone(edge_index_of):
+    # every edge of a cycle of 20 nodes has kappa = 0 (m_u -> m_v moves each half a step of 1):
+    # there is no bottleneck to relieve and no over-smoothing edge to cut, so nothing changes
+    ei = edge_index_of(nx.cycle_graph(20))
+    assert ollivier_ricci_curvature(ei).abs().max() == pytest.approx(0.0, abs=1e-12)
+    assert borf(ei, num_iterations=10, seed=0).tolist() == ei.tolist()
+
+
 def test_seed_breaks_ties_differently(edge_index_of):
     ei = edge_index_of(nx.ring_of_cliques(4, 4))
     runs = {tuple(borf(ei, num_iterations=1, seed=s).flatten().tolist()) for s in range(6)}
