@@ -104,6 +104,10 @@ def bench(
     list_models: bool = typer.Option(False, "--list-models", help="List the task's models and exit."),
     list_features: bool = typer.Option(False, "--list-features", help="List feature methods and exit."),
     progress: bool | None = typer.Option(None, "--progress/--no-progress", help="Progress bars."),
+    rewire: str | None = typer.Option(
+        None, "--rewire", help="Rewire the graph first: none, sdrf, fosr, borf, gtr, laser."
+    ),
+    rewire_overrides: list[str] = typer.Option([], "--rewire-set", help="Rewiring parameter key=value."),
 ) -> None:
     """Train and evaluate models over seeds; write results.jsonl and summary.csv, print the table."""
     from graphkit.bench import BenchConfig, run
@@ -126,10 +130,12 @@ def bench(
         params["epochs"] = epochs
     feature_params = dict(fields.pop("feature_params", {}))
     feature_params.update(parse_assignments(feature_overrides))
+    if rewire_overrides:
+        fields["rewire_params"] = {**fields.get("rewire_params", {}), **parse_assignments(rewire_overrides)}
     explicit = {
         "task": task, "datasets": dataset, "models": model, "seeds": seeds, "root": root,
         "out": out, "preset": preset, "eval_batch_size": eval_batch_size, "features": features,
-        "progress": progress,
+        "progress": progress, "rewire": rewire,
     }
     fields.update({k: (str(v) if isinstance(v, Path) else v) for k, v in explicit.items() if v is not None})
     records = run(BenchConfig(**fields, params=params, feature_params=feature_params))
@@ -174,6 +180,47 @@ def embed(
         f"{method} embedding of the {loaded.name} {graph} ({loaded.data.num_nodes:,} nodes): "
         f"{tuple(features.shape)} float32 -> {out}"
     )
+
+
+@app.command("rewire")
+def rewire_command(
+    method: str = typer.Argument(..., help="none, sdrf, fosr, borf, gtr or laser."),
+    dataset: str = typer.Option(..., "--dataset", help="Catalogue name, e.g. cornell."),
+    out: Path = typer.Option(..., "--out", help="Output file for the rewired edge_index [2, E]: .npy or .pt."),
+    root: Path | None = RootOption,
+    task: str | None = typer.Option(
+        None, "--task", help="link rewires the training graph only; node the full graph (default: "
+        "the dataset's first task)."
+    ),
+    split: int | None = typer.Option(None, "--split", help="Fixed split index (0-9)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of a random split / generator."),
+    overrides: list[str] = typer.Option([], "--set", help="Rewiring parameter key=value (seed=... too)."),
+) -> None:
+    """Rewire a dataset's graph, print before/after diagnostics and save the rewired edge_index."""
+    from graphkit.bench.config import parse_assignments
+    from graphkit.bench.rewire import (
+        edge_changes,
+        graph_diagnostics,
+        rewire_dataset,
+        save_edge_index,
+    )
+    from graphkit.data import load
+
+    if out.suffix not in (".npy", ".pt"):
+        raise GraphkitError(f"--out {str(out)!r} must end in .npy or .pt.")
+    loaded = load(dataset, root, task=task, split=split, seed=seed)
+    rewired = rewire_dataset(loaded, method, parse_assignments(overrides), progress=sys.stderr.isatty())
+    data, graph_id = loaded.data, getattr(loaded.data, "graph_id", None)
+    before = graph_diagnostics(data.edge_index, data.num_nodes, graph_id)
+    after = graph_diagnostics(rewired.data.edge_index, data.num_nodes, graph_id)
+    added, removed = edge_changes(data.edge_index, rewired.data.edge_index, data.num_nodes)
+    rows = [[key, before[key], after[key]] for key in before]
+    rows += [["edges added", "", f"{added:,}"], ["edges removed", "", f"{removed:,}"]]
+    graph = "training graph" if loaded.task == "link" else "graph"
+    typer.echo(f"{method} on the {loaded.name} {graph}")
+    typer.echo(format_table(["diagnostic", "before", "after"], rows))
+    save_edge_index(out, rewired.data.edge_index)
+    typer.echo(f"rewired edge_index {tuple(rewired.data.edge_index.shape)} int64 -> {out}")
 
 
 @app.command("report")

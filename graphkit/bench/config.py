@@ -54,6 +54,10 @@ class BenchConfig:
         feature_params: parameters of the feature methods (``dim=256`` or ``fastrp.dim=256``).
         feature_cache: directory of cached features (default: ``out / 'features'``).
         progress: show progress bars (default: only when stderr is a terminal).
+        rewire: rewiring method applied to the message-passing graph after loading
+            (``graphkit.bench.rewire.REWIRING_METHODS``: none, sdrf, fosr, borf, gtr, laser).
+        rewire_params: arguments of the rewiring transform (``rho=0.25``...).
+        rewire_cache: directory of cached rewired graphs (default: ``out / 'rewire'``).
     """
 
     task: str = "link"
@@ -69,6 +73,9 @@ class BenchConfig:
     feature_params: dict[str, Any] = field(default_factory=dict)
     feature_cache: str | None = None
     progress: bool | None = None
+    rewire: str | None = None
+    rewire_params: dict[str, Any] = field(default_factory=dict)
+    rewire_cache: str | None = None
 
     def __post_init__(self) -> None:
         if self.task not in ("link", "node"):
@@ -89,6 +96,8 @@ class BenchConfig:
             raise ConfigError(f"eval_batch_size must be >= 1; got {self.eval_batch_size}.")
         if self.feature_params and self.features is None:
             raise ConfigError("feature_params are set but no --features method is chosen.")
+        if self.rewire_params and self.rewire is None:
+            raise ConfigError("rewire_params are set but no --rewire method is chosen.")
 
     def resolved_seeds(self) -> list[int]:
         """The explicit seeds, else the preset's, else the protocol default 0-9."""

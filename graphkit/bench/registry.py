@@ -28,7 +28,11 @@ __all__ = [
 ]
 
 ENTRY_POINT_GROUP = "graphkit.models"
-_TASK_MODULES = {"link": "graphkit.bench.link", "node": "graphkit.bench.node"}
+# modules that register a task's built-in models on import
+_TASK_MODULES = {
+    "link": ("graphkit.bench.link", "graphkit.bench.link_ncn", "graphkit.bench.link_walkpool"),
+    "node": ("graphkit.bench.node", "graphkit.bench.node_drew"),
+}
 
 
 @dataclass(frozen=True)
@@ -68,13 +72,8 @@ def _load_task(task: str) -> None:
     if task in _loaded_tasks:
         return
     _loaded_tasks.add(task)
-    module = _TASK_MODULES.get(task)
-    if module is not None:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as error:
-            if error.name != module:
-                raise
+    for module in _TASK_MODULES.get(task, ()):
+        importlib.import_module(module)
     for entry in entry_points(group=ENTRY_POINT_GROUP):
         loaded = entry.load()
         specs = loaded() if callable(loaded) and not isinstance(loaded, ModelSpec) else loaded

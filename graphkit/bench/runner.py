@@ -22,6 +22,7 @@ from graphkit.bench.features import (
 from graphkit.bench.job import Job, PeakMemory
 from graphkit.bench.registry import ModelSpec, get_model
 from graphkit.bench.results import ResultStore, job_key
+from graphkit.bench.rewire import make_transform, rewire_dataset
 from graphkit.data import get_info, load
 from graphkit.data.types import LoadedDataset
 from graphkit.errors import ConfigError
@@ -76,6 +77,8 @@ def _validate(config: BenchConfig) -> list[ModelSpec]:
         resolve_feature_params(parse_feature_spec(config.features), config.feature_params)
     for spec in specs:
         resolve_params(spec, config)
+    if config.rewire is not None:
+        make_transform(config.rewire, config.rewire_params)
     return specs
 
 
@@ -115,6 +118,8 @@ def run(config: BenchConfig) -> list[dict[str, Any]]:
                 resolved["feature_params"] = resolve_feature_params(
                     parse_feature_spec(config.features), config.feature_params
                 )
+            if config.rewire not in (None, "none"):  # the transform's repr lists every argument
+                resolved["rewire"] = repr(make_transform(config.rewire, config.rewire_params))
             digest = config_hash(resolved)
             for seed in seeds:
                 key = job_key(info.name, spec.name, seed, digest)
@@ -128,9 +133,16 @@ def run(config: BenchConfig) -> list[dict[str, Any]]:
                     dataset_cache[cache_key] = load(
                         info.name, config.root, task=config.task, split=split_id, seed=split_seed
                     )
+                    if config.rewire is not None:
+                        dataset_cache[cache_key] = rewire_dataset(
+                            dataset_cache[cache_key], config.rewire, config.rewire_params,
+                            config.rewire_cache or f"{config.out}/rewire", progress,
+                        )
                 dataset = dataset_cache[cache_key]
                 record = _run_job(spec, dataset, params, seed, config, progress)
                 record.update(key=key, config=resolved, config_hash=digest, split_id=split_id)
+                if "rewire" in dataset.extra:  # edges before/after and the cache status
+                    record["rewire"] = dataset.extra["rewire"]
                 store.write(record)
                 finished.append(record)
     return finished

@@ -160,6 +160,14 @@ def _synthetic(name: str, tasks: tuple[Task, ...], description: str, **options):
     )
 
 
+def _oversquashing(name: str, description: str):
+    return DatasetInfo(
+        name=name, loader="oversquashing", tasks=("node",), metrics={"node": "accuracy"},
+        splits={"node": "random"}, directory="", source="graphkit.data.oversquashing",
+        license="generated", options={"generator": name}, description=description,
+    )
+
+
 _ENTRIES: tuple[DatasetInfo, ...] = (
     _ogb_link(
         "ogbl-ddi", "ddi", "hits@20", "CC-0",
@@ -207,6 +215,10 @@ _ENTRIES: tuple[DatasetInfo, ...] = (
     _synthetic("barabasi-albert", ("link",), "Barabási–Albert preferential attachment graph"),
     _synthetic("erdos-renyi", ("link",), "Erdős–Rényi G(n, p) graph"),
     _synthetic("random-geometric", ("link",), "random geometric graph in the unit square"),
+    _oversquashing("ring-transfer", "over-squashing: many rings, source class -> opposite node"),
+    _oversquashing("crossed-ring", "over-squashing: rings with crossing edges (lower resistance)"),
+    _oversquashing("clique-path", "over-squashing: clique + path, source class -> path end"),
+    _oversquashing("tree-neighbors-match", "over-squashing: Tree-NeighborsMatch (Alon & Yahav 2021)"),
 )
 
 CATALOG: dict[str, DatasetInfo] = {info.name: info for info in _ENTRIES}

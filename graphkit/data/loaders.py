@@ -26,6 +26,7 @@ _LOADERS = {
     "blogcatalog": "graphkit.data.classic:load_blogcatalog",
     "walkpool": "graphkit.data.classic:load_walkpool",
     "synthetic": "graphkit.data.synthetic:load_synthetic",
+    "oversquashing": "graphkit.data.oversquashing:load_oversquashing",
 }
 
 
