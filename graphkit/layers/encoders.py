@@ -13,6 +13,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from graphkit.errors import ConfigError
 from graphkit.graph import as_graph
 from graphkit.layers.propagation import Adjacency
 
@@ -28,7 +29,7 @@ def _adjacency(
     """An :class:`Adjacency` from a cached one, an ``edge_index`` (+ weights) or a sparse matrix."""
     if isinstance(edge_index, Adjacency):
         if edge_weight is not None:
-            raise ValueError("edge_weight cannot be combined with an Adjacency; build it with weights.")
+            raise ConfigError("edge_weight cannot be combined with an Adjacency; build it with weights.")
         return edge_index
     if edge_weight is None:
         return Adjacency(edge_index, num_nodes=num_nodes)
@@ -167,9 +168,9 @@ class GNNEncoder(nn.Module):
     ) -> None:
         super().__init__()
         if kind not in ENCODERS:
-            raise ValueError(f"kind must be one of {sorted(ENCODERS)}; got {kind!r}.")
+            raise ConfigError(f"kind must be one of {sorted(ENCODERS)}; got {kind!r}.")
         if num_layers < 1:
-            raise ValueError(f"num_layers must be >= 1; got {num_layers}.")
+            raise ConfigError(f"num_layers must be >= 1; got {num_layers}.")
         self.kind, self.dropout = kind, dropout
         self.in_channels, self.hidden_channels, self.num_layers = in_channels, hidden_channels, num_layers
         sizes = [in_channels] + [hidden_channels] * num_layers

@@ -42,7 +42,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from graphkit.errors import GraphInputError
+from graphkit.errors import ConfigError, GraphInputError
 from graphkit.graph import Graph, as_graph
 from graphkit.layers.propagation import Adjacency
 
@@ -362,9 +362,9 @@ class NCNPredictor(nn.Module):
     ) -> None:
         super().__init__()
         if out_layers < 1:
-            raise ValueError(f"out_layers must be >= 1; got {out_layers}.")
+            raise ConfigError(f"out_layers must be >= 1; got {out_layers}.")
         if node_mlp and in_channels != hidden_channels:
-            raise ValueError(
+            raise ConfigError(
                 f"node_mlp=True needs in_channels == hidden_channels (residual); got "
                 f"{in_channels} and {hidden_channels}. Pass node_mlp=False or equal sizes."
             )
@@ -475,9 +475,9 @@ class NCNCPredictor(NCNPredictor):
         chunk_size: int = 65536,
     ) -> None:
         if chunk_size < 1:
-            raise ValueError(f"chunk_size must be >= 1; got {chunk_size}.")
+            raise ConfigError(f"chunk_size must be >= 1; got {chunk_size}.")
         if not prior > 0.0:
-            raise ValueError(f"prior must be > 0; got {prior}.")
+            raise ConfigError(f"prior must be > 0; got {prior}.")
         self.prob_scale, self.prob_offset, self.prior, self.alpha = prob_scale, prob_offset, prior, alpha
         self.chunk_size = chunk_size
         super().__init__(in_channels, hidden_channels, dropout, layer_norm, node_mlp, out_layers,

@@ -6,6 +6,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from graphkit.errors import ConfigError
+
 __all__ = ["HadamardMLPPredictor", "DotPredictor", "PREDICTORS"]
 
 
@@ -25,7 +27,7 @@ class HadamardMLPPredictor(nn.Module):
     ) -> None:
         super().__init__()
         if num_layers < 1:
-            raise ValueError(f"num_layers must be >= 1; got {num_layers}.")
+            raise ConfigError(f"num_layers must be >= 1; got {num_layers}.")
         self.in_channels, self.hidden_channels = in_channels, hidden_channels
         self.num_layers, self.dropout = num_layers, dropout
         sizes = [in_channels] + [hidden_channels] * (num_layers - 1) + [1]

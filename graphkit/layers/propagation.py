@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import torch
 
+from graphkit.errors import ConfigError
 from graphkit.graph import as_graph
 
 __all__ = ["Adjacency", "Normalization"]
@@ -54,7 +55,7 @@ class Adjacency:
             dense = g.num_nodes <= _DENSE_MAX_NODES and density >= _DENSE_MIN_DENSITY
             layout = "dense" if dense else "sparse"
         if layout not in ("dense", "sparse"):
-            raise ValueError(f"layout must be 'auto', 'dense' or 'sparse'; got {layout!r}.")
+            raise ConfigError(f"layout must be 'auto', 'dense' or 'sparse'; got {layout!r}.")
         self.layout = layout
         # messages flow source -> target, so row v of the operator aggregates over in-edges u -> v
         edge_index, weight = g.to_edge_index()
@@ -93,7 +94,7 @@ class Adjacency:
             degree = torch.zeros(n).index_add_(0, rows, values)
             values = values / degree[rows]
         elif normalization != "sum":
-            raise ValueError(f"normalization must be 'sum', 'mean' or 'sym'; got {normalization!r}.")
+            raise ConfigError(f"normalization must be 'sum', 'mean' or 'sym'; got {normalization!r}.")
         coo = torch.sparse_coo_tensor(
             torch.stack([rows, cols]), values, (n, n), check_invariants=True
         ).coalesce()
