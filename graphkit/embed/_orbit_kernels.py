@@ -12,6 +12,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from graphkit._csr import sorted_search
+
 __all__ = [
     "edge_triangles",
     "node_non_induced4",
@@ -476,17 +478,11 @@ def _remove_node(w, position, indptr, indices, bits):
 
 @numba.njit(cache=True)
 def _edge_id(u, v, indptr, indices, first_upper, first):
-    """Id of edge ``{u, v}`` in the canonical ``u < v`` order (binary search in row ``u``)."""
+    """Id of edge ``{u, v}`` (which must exist) in the canonical ``u < v`` order (binary search
+    in row ``u``)."""
     if u > v:
         u, v = v, u
-    lo, hi = first_upper[u], indptr[u + 1]
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if indices[mid] < v:
-            lo = mid + 1
-        else:
-            hi = mid
-    return first[u] + lo - first_upper[u]
+    return first[u] + sorted_search(indices, first_upper[u], indptr[u + 1], v) - first_upper[u]
 
 
 @numba.njit(cache=True)

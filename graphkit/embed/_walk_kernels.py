@@ -14,6 +14,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from graphkit._csr import sorted_search
+
 __all__ = ["row_cumulative_weights", "walk_kernel"]
 
 _GAMMA = np.uint64(0x9E3779B97F4A7C15)
@@ -48,21 +50,6 @@ def _walk_state(key, walk_index):
 
 
 @numba.njit(cache=True)
-def _search(indices, lo, hi, target):
-    """Position of ``target`` in the sorted slice ``indices[lo:hi]``, or ``-1`` when absent."""
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        value = indices[mid]
-        if value < target:
-            lo = mid + 1
-        elif value > target:
-            hi = mid
-        else:
-            return mid
-    return -1
-
-
-@numba.njit(cache=True)
 def _first_order(indptr, indices, cumw, weighted, v, u):
     """Neighbour of ``v`` drawn with probability ``w_vx / sum(w_v)`` from a uniform ``u``.
 
@@ -88,7 +75,7 @@ def _return_weight(indptr, indices, weights, weighted, undirected, t, v):
     """Weight of the edge ``v -> t`` (0 when absent); 1 for unweighted undirected graphs."""
     if undirected and not weighted:
         return 1.0
-    pos = _search(indices, indptr[v], indptr[v + 1], t)
+    pos = sorted_search(indices, indptr[v], indptr[v + 1], t)
     if pos < 0:
         return 0.0
     return weights[pos] if weighted else 1.0
@@ -121,7 +108,7 @@ def _second_order(indptr, indices, weights, cumw, wdeg, weighted, undirected, t,
             if level < min(inv_p, big):
                 return x, state
         elif level < small or level < (
-            1.0 if _search(indices, t_start, t_end, x) >= 0 else inv_q
+            1.0 if sorted_search(indices, t_start, t_end, x) >= 0 else inv_q
         ):
             return x, state
 

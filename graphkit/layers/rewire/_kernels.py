@@ -11,6 +11,8 @@ import heapq
 import numba
 import numpy as np
 
+from graphkit._csr import sorted_search
+
 __all__ = [
     "affected_edges",
     "bfc_after_adding",
@@ -23,16 +25,7 @@ __all__ = [
 @numba.njit(cache=True, inline="always")
 def _contains(indices, lo, hi, target):
     """Whether ``target`` is in the sorted slice ``indices[lo:hi]`` (binary search)."""
-    while lo < hi:
-        mid = (lo + hi) >> 1
-        value = indices[mid]
-        if value < target:
-            lo = mid + 1
-        elif value > target:
-            hi = mid
-        else:
-            return True
-    return False
+    return sorted_search(indices, lo, hi, target) >= 0
 
 
 @numba.njit(cache=True)
