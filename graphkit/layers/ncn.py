@@ -451,28 +451,25 @@ class NCNCPredictor(NCNPredictor):
     complete ``j`` as a neighbour of ``j``).
 
     Args:
-        in_channels, hidden_channels, dropout, layer_norm, node_mlp, out_layers, tail_act,
-            beta: as :class:`NCNPredictor`.
+        in_channels, hidden_channels: as :class:`NCNPredictor`.
         prob_scale: :math:`a` (default 1.0). prob_offset: :math:`b` (default 0.0).
         prior: :math:`\\pi` (default 1.0). alpha: :math:`\\alpha` (default 1.0).
         chunk_size: completion pairs scored per chunk, bounds the memory (default 65,536).
+        **ncn_options: the keyword arguments of :class:`NCNPredictor` (``dropout``,
+            ``layer_norm``, ``node_mlp``, ``out_layers``, ``tail_act``, ``beta``).
     """
 
     def __init__(
         self,
         in_channels: int,
         hidden_channels: int,
-        dropout: float = 0.0,
-        layer_norm: bool = True,
-        node_mlp: bool = True,
-        out_layers: int = 1,
-        tail_act: bool = False,
-        beta: float = 1.0,
+        *,
         prob_scale: float = 1.0,
         prob_offset: float = 0.0,
         prior: float = 1.0,
         alpha: float = 1.0,
         chunk_size: int = 65536,
+        **ncn_options: Any,
     ) -> None:
         if chunk_size < 1:
             raise ConfigError(f"chunk_size must be >= 1; got {chunk_size}.")
@@ -480,8 +477,7 @@ class NCNCPredictor(NCNPredictor):
             raise ConfigError(f"prior must be > 0; got {prior}.")
         self.prob_scale, self.prob_offset, self.prior, self.alpha = prob_scale, prob_offset, prior, alpha
         self.chunk_size = chunk_size
-        super().__init__(in_channels, hidden_channels, dropout, layer_norm, node_mlp, out_layers,
-                         tail_act, beta)
+        super().__init__(in_channels, hidden_channels, **ncn_options)
 
     def completion_probability(self, logits: torch.Tensor) -> torch.Tensor:
         """Calibrated :math:`\\hat A` from NCN logits."""
