@@ -10,13 +10,15 @@ its own seed drawn from ``numpy.random.SeedSequence([seed, graph])``.
 
 The rewired ``edge_index`` is cached as ``.npy`` (no pickle), written atomically, under a key
 that hashes the dataset name, the exact input graph (edges, node count, ``graph_id``) and the
-transform's ``repr`` (which lists every argument, the seed included), so a rerun reuses it and
-a changed argument never reads a stale graph.
+transform's ``repr`` (which lists every argument, the seed included) and a digest of the source
+of :mod:`graphkit.layers.rewire`, so a rerun reuses it, and neither a changed argument nor a
+changed rewiring implementation ever reads a stale graph.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import importlib
 import inspect
@@ -160,6 +162,20 @@ def rewire_edge_index(
     return torch.from_numpy(np.concatenate(pieces, axis=1).astype(np.int64))
 
 
+def source_digest(directory: Path) -> str:
+    """SHA-256 of the names and contents of the ``*.py`` files in ``directory``."""
+    digest = hashlib.sha256()
+    for path in sorted(directory.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+@functools.cache
+def rewiring_code_digest() -> str:
+    """:func:`source_digest` of :mod:`graphkit.layers.rewire` (part of the cache key)."""
+    return source_digest(Path(importlib.import_module("graphkit.layers.rewire").__file__).parent)
+
+
 def _cache_path(cache_dir: Path, dataset: str, method: str, key: str) -> Path:
     return cache_dir / f"{dataset}-{method}-{hashlib.sha256(key.encode()).hexdigest()[:16]}.npy"
 
@@ -181,7 +197,7 @@ def rewire_dataset(
         return dataset
     per_graph = getattr(dataset.data, "graph_id", None) is not None
     key = "|".join([dataset.name, graph_digest(dataset.data), repr(transform),
-                    "per-graph" if per_graph else "whole"])
+                    "per-graph" if per_graph else "whole", rewiring_code_digest()])
     status, edge_index = "off", None
     path = None if cache_dir is None else _cache_path(Path(cache_dir), dataset.name, method, key)
     if path is not None and path.exists():

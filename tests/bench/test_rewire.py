@@ -78,7 +78,7 @@ def test_link_task_rewires_the_training_graph_only(recorder):
     assert rewired.extra["rewire"]["cache"] == "off"
 
 
-def test_cache_miss_then_hit_keyed_on_graph_and_repr(tmp_path, recorder):
+def test_cache_miss_then_hit_keyed_on_graph_repr_and_code(tmp_path, recorder, monkeypatch):
     loaded = load("ring-transfer", task="node", num_graphs=5)
     first = rewire_dataset(loaded, "laser", {"rho": 0.5}, cache_dir=tmp_path)
     second = rewire_dataset(loaded, "laser", {"rho": 0.5}, cache_dir=tmp_path)
@@ -92,6 +92,9 @@ def test_cache_miss_then_hit_keyed_on_graph_and_repr(tmp_path, recorder):
     other = load("ring-transfer", task="node", num_graphs=5, ring_size=8)
     assert rewire_dataset(other, "laser", {"rho": 0.5}, cache_dir=tmp_path).extra["rewire"]["cache"] == "miss"
     assert len(list(tmp_path.glob("*.npy"))) == 3
+    # a changed rewiring implementation is a miss too
+    monkeypatch.setattr(rewire_module, "rewiring_code_digest", lambda: "other code")
+    assert rewire_dataset(loaded, "laser", {"rho": 0.5}, cache_dir=tmp_path).extra["rewire"]["cache"] == "miss"
     # the input dataset is untouched
     assert loaded.data.edge_index.size(1) == 5 * 20 and "rewire" not in loaded.extra
 
@@ -136,3 +139,15 @@ def test_bench_rewire_is_recorded_and_cached(tmp_path):
     assert len(_records(tmp_path)) == 4
     with pytest.raises(ConfigError, match="rewire_params"):
         BenchConfig(task="node", rewire_params={"rho": 0.5})
+
+
+def test_source_digest_changes_with_any_source_file(tmp_path):
+    (tmp_path / "a.py").write_text("x = 1\n")
+    (tmp_path / "notes.txt").write_text("ignored")
+    before = rewire_module.source_digest(tmp_path)
+    (tmp_path / "notes.txt").write_text("still ignored")
+    assert rewire_module.source_digest(tmp_path) == before
+    (tmp_path / "a.py").write_text("x = 2\n")
+    changed = rewire_module.source_digest(tmp_path)
+    (tmp_path / "b.py").write_text("")
+    assert len({before, changed, rewire_module.source_digest(tmp_path)}) == 3
