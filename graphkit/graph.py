@@ -373,13 +373,21 @@ def _from_scipy(matrix: Any, num_nodes: int | None):
         raise GraphInputError(
             f"num_nodes={num_nodes} disagrees with the matrix shape {tuple(matrix.shape)}."
         )
+    return (*matrix_edges(matrix), matrix.shape[0])
+
+
+def matrix_edges(matrix: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """``(rows, cols, weights)`` of the stored nonzeros of a square scipy (or dense) matrix.
+
+    Explicit zeros are not edges; ``weights`` is ``None`` when the matrix is boolean or every
+    stored value is 1 (an unweighted adjacency).
+    """
     coo = sp.coo_matrix(matrix)
     weights = coo.data.astype(np.float64)
-    rows, cols = coo.row.astype(np.int64), coo.col.astype(np.int64)
-    keep = weights != 0  # explicit zeros are not edges
-    rows, cols, weights = rows[keep], cols[keep], weights[keep]
+    keep = weights != 0
+    rows, cols, weights = coo.row[keep].astype(np.int64), coo.col[keep].astype(np.int64), weights[keep]
     unweighted = coo.dtype == bool or bool(np.all(weights == 1.0))
-    return rows, cols, None if unweighted else weights, matrix.shape[0]
+    return rows, cols, None if unweighted else weights
 
 
 def _from_torch_sparse(matrix: torch.Tensor, num_nodes: int | None):

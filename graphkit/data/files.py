@@ -35,7 +35,7 @@ from graphkit.errors import (
     FileFormatError,
     GraphInputError,
 )
-from graphkit.graph import Graph, SelfLoops, as_graph
+from graphkit.graph import Graph, SelfLoops, as_graph, matrix_edges
 
 __all__ = ["EDGE_LIST_SUFFIXES", "load_file", "save_edge_list"]
 
@@ -413,13 +413,7 @@ def _edges_from_matrix(path: Path, matrix: Any, what: str) -> _Edges:
         raise FileFormatError(
             f"{path}: {what} has shape {tuple(matrix.shape)}; an adjacency matrix must be square."
         )
-    coo = sp.coo_matrix(matrix)
-    values = coo.data.astype(np.float64)
-    keep = values != 0  # explicit zeros are not edges
-    values = values[keep]
-    weights = None if coo.dtype == bool or np.all(values == 1.0) else values
-    rows, cols = coo.row[keep].astype(np.int64), coo.col[keep].astype(np.int64)
-    return _Edges(rows, cols, weights, int(matrix.shape[0]))
+    return _Edges(*matrix_edges(matrix), int(matrix.shape[0]))
 
 
 def _read_mat(path: Path, key: str | None) -> _Edges:
