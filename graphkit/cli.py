@@ -108,6 +108,9 @@ def bench(
         None, "--rewire", help="Rewire the graph first: none, sdrf, fosr, borf, gtr, laser."
     ),
     rewire_overrides: list[str] = typer.Option([], "--rewire-set", help="Rewiring parameter key=value."),
+    dataset_overrides: list[str] = typer.Option(
+        [], "--dataset-set", help="Dataset loader option key=value (split ratio, generator parameter)."
+    ),
 ) -> None:
     """Train and evaluate models over seeds; write results.jsonl and summary.csv, print the table."""
     from graphkit.bench import BenchConfig, run
@@ -132,6 +135,9 @@ def bench(
     feature_params.update(parse_assignments(feature_overrides))
     if rewire_overrides:
         fields["rewire_params"] = {**fields.get("rewire_params", {}), **parse_assignments(rewire_overrides)}
+    if dataset_overrides:
+        fields["dataset_params"] = {**fields.get("dataset_params", {}),
+                                    **parse_assignments(dataset_overrides)}
     explicit = {
         "task": task, "datasets": dataset, "models": model, "seeds": seeds, "root": root,
         "out": out, "preset": preset, "eval_batch_size": eval_batch_size, "features": features,

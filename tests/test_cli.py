@@ -126,6 +126,15 @@ def test_bench_config_file_set_and_epochs_precedence(tmp_path):
     assert record["seed"] == 0 and record["epochs_run"] == 1
 
 
+def test_bench_dataset_set_reaches_the_loader(tmp_path):
+    out_dir = tmp_path / "run"
+    _ok(["bench", "--task", "node", "--dataset", "csbm", "--model", "mlp", "--seeds", "0",
+         "--epochs", "1", "--dataset-set", "homophily=0.2", "--dataset-set", "num_nodes=200",
+         "--out", str(out_dir), "--no-progress"])
+    (record,) = [json.loads(line) for line in (out_dir / "results.jsonl").read_text().splitlines()]
+    assert record["config"]["dataset_params"] == {"homophily": 0.2, "num_nodes": 200}
+
+
 def test_bench_list_models():
     out = _ok(["bench", "--list-models"])
     models = {line.split()[0] for line in out.splitlines()[2:]}

@@ -58,6 +58,9 @@ class BenchConfig:
             (``graphkit.bench.rewire.REWIRING_METHODS``: none, sdrf, fosr, borf, gtr, laser).
         rewire_params: arguments of the rewiring transform (``rho=0.25``...).
         rewire_cache: directory of cached rewired graphs (default: ``out / 'rewire'``).
+        dataset_params: loader options passed to :func:`graphkit.data.load` for every dataset
+            (split ratios, generator parameters such as ``homophily=0.3``, the message-passing
+            ``direction`` of a stored directed graph); unknown keys are a loader error.
     """
 
     task: str = "link"
@@ -76,6 +79,7 @@ class BenchConfig:
     rewire: str | None = None
     rewire_params: dict[str, Any] = field(default_factory=dict)
     rewire_cache: str | None = None
+    dataset_params: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.task not in ("link", "node"):

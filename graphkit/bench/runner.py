@@ -118,6 +118,8 @@ def run(config: BenchConfig) -> list[dict[str, Any]]:
                 resolved["feature_params"] = resolve_feature_params(
                     parse_feature_spec(config.features), config.feature_params
                 )
+            if config.dataset_params:
+                resolved["dataset_params"] = dict(sorted(config.dataset_params.items()))
             if config.rewire not in (None, "none"):  # the transform's repr lists every argument
                 resolved["rewire"] = repr(make_transform(config.rewire, config.rewire_params))
             digest = config_hash(resolved)
@@ -131,7 +133,8 @@ def run(config: BenchConfig) -> list[dict[str, Any]]:
                 if cache_key not in dataset_cache:
                     dataset_cache.clear()  # keep one dataset in memory at a time
                     dataset_cache[cache_key] = load(
-                        info.name, config.root, task=config.task, split=split_id, seed=split_seed
+                        info.name, config.root, task=config.task, split=split_id, seed=split_seed,
+                        **config.dataset_params,
                     )
                     if config.rewire is not None:
                         dataset_cache[cache_key] = rewire_dataset(

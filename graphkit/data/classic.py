@@ -16,7 +16,8 @@ LoadedDataset`` and is reached through :func:`graphkit.data.load`.
 
 Node-task graphs are returned undirected without self-loops (WebKB and Actor are stored as
 directed graphs with a few self-loops; they are symmetrised as in most heterophily baselines,
-e.g. H2GCN, Zhu et al., NeurIPS 2020). Link tasks return ``data.edge_index`` = the training graph
+e.g. H2GCN, Zhu et al., NeurIPS 2020; their option ``direction='out'`` keeps the stored
+directions as the geom-gcn code does). Link tasks return ``data.edge_index`` = the training graph
 (train positives in both directions) so no valid or test edge can leak into message passing.
 """
 
@@ -108,8 +109,10 @@ def load_webkb(
     """Texas, Wisconsin or Cornell (WebKB) with the 10 geom-gcn splits or a random link split.
 
     Node task: split ``split_id`` (0-9, default 0) of the 60/20/20 splits of Pei et al.
-    (ICLR 2020). Link task: a seeded random link split (options ``valid_ratio``, ``test_ratio``).
-    Arguments as in :func:`load_planetoid`.
+    (ICLR 2020); option ``direction`` (``'undirected'``, default, ``'out'`` or ``'in'``, see
+    :data:`DIRECTIONS`) sets the message direction over the stored directed edges. Link task: a
+    seeded random link split (options ``valid_ratio``, ``test_ratio``). Arguments as in
+    :func:`load_planetoid`.
     """
     from torch_geometric.datasets import WebKB
 
@@ -151,12 +154,14 @@ def _geom_gcn_task(
 ) -> LoadedDataset:
     if task == "link":
         return _random_link_task(info, data, seed, options)
+    options = dict(options)
+    direction = options.pop("direction", "undirected")
     _no_options(info, task, options)
     column = _check_split_id(info, split_id, NUM_GEOM_GCN_SPLITS)
     split = NodeSplit(*(
         _mask_to_index(mask[:, column]) for mask in (data.train_mask, data.val_mask, data.test_mask)
     ))
-    return LoadedDataset(info.name, "node", _node_data(data), split, info, split_id=column)
+    return LoadedDataset(info.name, "node", _node_data(data, direction), split, info, split_id=column)
 
 
 def _pyg_data(
@@ -224,9 +229,27 @@ def _pyg_data(
     return dataset[0]
 
 
-def _node_data(data: Data) -> Data:
-    """``Data(x, y, edge_index, num_nodes)``: the graph undirected and without self-loops."""
-    edge_index, _ = as_graph(data, directed=False, self_loops="remove").to_edge_index()
+#: Message-passing directions of a graph stored directed (WebKB, Actor).
+DIRECTIONS = ("undirected", "out", "in")
+
+
+def _node_data(data: Data, direction: str = "undirected") -> Data:
+    """``Data(x, y, edge_index, num_nodes)`` without self-loops, with messages in ``direction``.
+
+    ``'undirected'`` symmetrises the stored edges. For a stored edge :math:`u \\to v`, ``'in'``
+    sends messages along it (:math:`v` aggregates over its in-neighbours) and ``'out'`` against
+    it (:math:`u` aggregates over the nodes it points to: the operator :math:`\\hat A X` of the
+    geom-gcn code and of the baselines run with it, whose adjacency has :math:`A_{uv} = 1`).
+    """
+    if direction not in DIRECTIONS:
+        raise DatasetError(
+            f"direction={direction!r} is not one of {', '.join(DIRECTIONS)} (the message "
+            "direction over the stored edges; 'undirected' symmetrises them)."
+        )
+    stored = data.edge_index.flip(0) if direction == "out" else data.edge_index
+    graph = as_graph(stored, num_nodes=data.num_nodes, directed=direction != "undirected",
+                     self_loops="remove")
+    edge_index, _ = graph.to_edge_index()
     return Data(x=data.x, y=data.y, edge_index=edge_index, num_nodes=data.num_nodes)
 
 

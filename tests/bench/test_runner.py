@@ -310,3 +310,18 @@ def test_register_model_twice_is_an_error(fake_model):
     register_model(spec)  # the same spec again is fine
     with pytest.raises(ConfigError, match="already registered"):
         register_model(ModelSpec("fake", "link", spec.run))
+
+
+def test_dataset_params_reach_the_loader_and_the_config_hash(tmp_path):
+    def bench(out, **dataset_params):
+        config = BenchConfig(task="node", datasets=["csbm"], models=["mlp"], seeds=[0],
+                             params={"epochs": 2}, out=str(tmp_path / out), progress=False,
+                             dataset_params=dataset_params)
+        return run(config)[0]
+
+    plain, low, high = bench("a"), bench("b", homophily=0.1), bench("c", homophily=0.9)
+    assert "dataset_params" not in plain["config"]  # records without options keep their hash
+    assert low["config"]["dataset_params"] == {"homophily": 0.1}
+    assert len({plain["config_hash"], low["config_hash"], high["config_hash"]}) == 3
+    with pytest.raises(DatasetError, match="homophilly"):
+        bench("d", homophilly=0.1)

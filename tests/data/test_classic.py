@@ -274,3 +274,24 @@ def test_pyg_mirror_links_raw_files_and_download(tmp_path, monkeypatch):
     assert fetched.is_file() and not fetched.is_symlink()
     # later offline loads reuse the downloaded copy
     assert load("wisconsin", tmp_path / "empty").split.sizes() == loaded.split.sizes()
+
+
+@pytest.mark.parametrize("direction", ["undirected", "out", "in"])
+def test_geom_gcn_message_direction_against_the_raw_edge_file(direction):
+    """'in' sends messages along each stored line ``u v``, 'out' against it (v -> u)."""
+    lines = (SHARED / "texas" / "raw" / "out1_graph_edges.txt").read_text().splitlines()[1:]
+    stored = {tuple(map(int, line.split())) for line in lines}
+    stored = {(u, v) for u, v in stored if u != v}
+    expected = {
+        "in": stored,
+        "out": {(v, u) for u, v in stored},
+        "undirected": stored | {(v, u) for u, v in stored},
+    }[direction]
+    edge_index = load("texas", SHARED, split=0, direction=direction).data.edge_index
+    assert set(map(tuple, edge_index.t().tolist())) == expected
+    assert edge_index.size(1) == len(expected)  # no duplicates
+
+
+def test_geom_gcn_unknown_direction_lists_the_choices():
+    with pytest.raises(DatasetError, match="undirected, out, in"):
+        load("texas", SHARED, direction="both")
