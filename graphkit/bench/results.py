@@ -21,7 +21,8 @@ from graphkit.atomic import atomic_write_bytes
 from graphkit.errors import ConfigError
 from graphkit.table import format_table
 
-__all__ = ["ResultStore", "summarize", "format_summary", "job_key", "metric_label"]
+__all__ = ["ResultStore", "summarize", "format_summary", "job_key", "mean_pm_std", "mean_std",
+           "metric_label"]
 
 
 def job_key(dataset: str, model: str, seed: int, config_hash: str) -> str:
@@ -72,7 +73,8 @@ def metric_label(name: str) -> str:
     return {"auc": "AUC", "ap": "AP", "mrr": "MRR", "accuracy": "Accuracy"}.get(name, name)
 
 
-def _mean_std(values: list[float]) -> tuple[float, float]:
+def mean_std(values: list[float]) -> tuple[float, float]:
+    """Mean and unbiased standard deviation (``nan`` for a single value, as OGB reports)."""
     mean = sum(values) / len(values)
     if len(values) < 2:
         return mean, float("nan")
@@ -90,7 +92,7 @@ def summarize(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for metric in members[0]["metrics"]["valid"]:
             valid = [100 * r["metrics"]["valid"][metric] for r in members]
             test = [100 * r["metrics"]["test"][metric] for r in members]
-            (vm, vs), (tm, ts) = _mean_std(valid), _mean_std(test)
+            (vm, vs), (tm, ts) = mean_std(valid), mean_std(test)
             rows.append({
                 "dataset": dataset, "model": model, "config_hash": config_hash, "metric": metric,
                 "primary": metric == members[0]["metric"], "valid_mean": vm, "valid_std": vs,
@@ -110,7 +112,7 @@ def summary_csv(rows: list[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
-def _mean_pm_std(mean: float, std: float) -> str:
+def mean_pm_std(mean: float, std: float) -> str:
     """``62.10 ± 0.41``; just the mean when there is no std (a single seed)."""
     return f"{mean:.2f}" if math.isnan(std) else f"{mean:.2f} ± {std:.2f}"
 
@@ -126,8 +128,8 @@ def format_summary(rows: list[dict[str, Any]], primary_only: bool = True) -> str
     body = [
         [
             row["dataset"], row["model"], metric_label(row["metric"]),
-            f"valid {_mean_pm_std(row['valid_mean'], row['valid_std'])}",
-            f"test {_mean_pm_std(row['test_mean'], row['test_std'])}",
+            f"valid {mean_pm_std(row['valid_mean'], row['valid_std'])}",
+            f"test {mean_pm_std(row['test_mean'], row['test_std'])}",
             f"({row['seeds']} seed{'s' if row['seeds'] != 1 else ''})",
             f"{row['wall_time_s']:.1f} s/seed",
         ]

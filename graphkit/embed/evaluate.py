@@ -18,7 +18,7 @@ import scipy.sparse as sp
 
 from graphkit.errors import ConfigError
 
-__all__ = ["node_classification_f1", "top_k_predictions"]
+__all__ = ["logistic_regression", "node_classification_f1", "top_k_predictions"]
 
 
 def node_classification_f1(
@@ -94,7 +94,6 @@ def node_classification_f1(
         x = np.divide(x, norms, out=np.zeros_like(x), where=norms > 0)
     rng = np.random.default_rng(seed)
     permutations = [rng.permutation(x.shape[0]) for _ in range(repeats)]
-    solver = solver or ("liblinear" if multilabel else "lbfgs")
     score = _score_multilabel if multilabel else _score_single
     rows = []
     for ratio in ratios:
@@ -132,20 +131,45 @@ def top_k_predictions(probabilities: np.ndarray, k: np.ndarray) -> np.ndarray:
     return (ranks < np.asarray(k)[:, None]).astype(np.int8)
 
 
-def _score_multilabel(x, y, order, n_train, C, solver, max_iter, n_jobs) -> tuple[float, float]:
+def logistic_regression(
+    x: np.ndarray, y: Any, *, multilabel: bool, C: float = 1.0, solver: str | None = None,
+    max_iter: int = 1000, n_jobs: int | None = None,
+) -> Any:
+    """The fitted classifier of the protocol above (steps 3 and 4), shared with ``graphkit bench``.
+
+    Multi-label ``y [m, c]``: one-vs-rest L2 logistic regression (``solver`` default
+    ``'liblinear'``; a label without training positives gets a constant predictor). Single-label
+    ``y [m]``: multinomial logistic regression (default ``'lbfgs'``).
+
+    Args:
+        x: training features ``[m, d]``. y: their labels. multilabel: which of the two.
+        C: inverse L2 regularisation strength. solver: scikit-learn solver (default above).
+        max_iter: iteration cap. n_jobs: parallel one-vs-rest fits (multi-label only).
+
+    Returns:
+        A fitted scikit-learn estimator with ``predict_proba``.
+    """
     from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import f1_score
     from sklearn.multiclass import OneVsRestClassifier
 
-    train, test = order[:n_train], order[n_train:]
+    if not multilabel:
+        return LogisticRegression(C=C, solver=solver or "lbfgs", max_iter=max_iter).fit(x, y)
     classifier = OneVsRestClassifier(
-        LogisticRegression(C=C, solver=solver, max_iter=max_iter), n_jobs=n_jobs
+        LogisticRegression(C=C, solver=solver or "liblinear", max_iter=max_iter), n_jobs=n_jobs
     )
     with warnings.catch_warnings():  # a label without training positives: constant predictor
         warnings.filterwarnings("ignore", message="Label .* is present in all training")
         warnings.filterwarnings("ignore", message="Label not .* present in all training")
-        classifier.fit(x[train], y[train])
-        probabilities = classifier.predict_proba(x[test])
+        return classifier.fit(x, y)
+
+
+def _score_multilabel(x, y, order, n_train, C, solver, max_iter, n_jobs) -> tuple[float, float]:
+    from sklearn.metrics import f1_score
+
+    train, test = order[:n_train], order[n_train:]
+    classifier = logistic_regression(x[train], y[train], multilabel=True, C=C, solver=solver,
+                                     max_iter=max_iter, n_jobs=n_jobs)
+    probabilities = classifier.predict_proba(x[test])
     truth = y[test].toarray()
     predicted = top_k_predictions(probabilities, truth.sum(axis=1))
     return (
@@ -155,7 +179,6 @@ def _score_multilabel(x, y, order, n_train, C, solver, max_iter, n_jobs) -> tupl
 
 
 def _score_single(x, y, order, n_train, C, solver, max_iter, n_jobs) -> tuple[float, float]:
-    from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import f1_score
 
     del n_jobs  # one multinomial model
@@ -165,8 +188,8 @@ def _score_single(x, y, order, n_train, C, solver, max_iter, n_jobs) -> tuple[fl
             f"the training split ({n_train} nodes) holds a single class; raise the train ratio "
             "or use a different seed."
         )
-    classifier = LogisticRegression(C=C, solver=solver, max_iter=max_iter)
-    classifier.fit(x[train], y[train])
+    classifier = logistic_regression(x[train], y[train], multilabel=False, C=C, solver=solver,
+                                     max_iter=max_iter)
     predicted = classifier.predict(x[test])
     return (
         f1_score(y[test], predicted, average="micro", zero_division=0),
