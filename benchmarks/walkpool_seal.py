@@ -28,7 +28,8 @@ from graphkit.bench.config import parse_seeds
 from graphkit.bench.results import ResultStore
 
 # Pan, Shi & Dokmanić (ICLR 2022): AUC with 90 % of the links observed (Table 2, WalkPool row,
-# graphs without node attributes) and AP with 50 % observed (as quoted in graphkit issue 7).
+# graphs without node attributes; as remembered, not re-read: see results/walkpool_seal.md) and
+# AP with 50 % observed (graphkit issue 7; also listed for the paper on wizwand.com).
 PAPER_AUC_90 = {"usair": 98.68, "ns": 98.95, "pb": 95.60, "yeast": 98.37, "celegans": 95.90}
 PAPER_AP_50 = {"usair-50": 95.87, "ns-50": 92.33, "pb-50": 94.22, "yeast-50": 96.15}
 TOLERANCE = {"auc": 1.0, "ap": 1.5}

@@ -103,8 +103,8 @@ def test_load_config_valid(tmp_path):
 
 def test_load_config_unknown_key_suggests(tmp_path):
     path = tmp_path / "bench.toml"
-    path.write_text('dataset = ["sbm"]\n')
-    with pytest.raises(ConfigError, match=r"unknown key 'dataset'\. Did you mean datasets\?") as info:
+    path.write_text('datasts = ["sbm"]\n')
+    with pytest.raises(ConfigError, match=r"unknown key 'datasts'\. Did you mean datasets\b") as info:
         load_config(path)
     assert str(path) in str(info.value) and "Valid keys:" in str(info.value)
     assert "eval_batch_size" in str(info.value)

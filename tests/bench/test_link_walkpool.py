@@ -3,6 +3,8 @@ target-link removal, the GCN propagation matrix against PyG and parameter errors
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -13,7 +15,9 @@ from graphkit.bench import Job, get_model
 from graphkit.bench.link_walkpool import (
     WALKPOOL_DEFAULTS,
     SubgraphSet,
+    WalkPoolLinkModel,
     gcn_normalized,
+    observed_graph,
     train_walkpool,
 )
 from graphkit.data import get_info
@@ -52,6 +56,7 @@ def test_registered_with_paper_defaults():
     assert spec.defaults["walk_length"] == 7 and spec.defaults["heads"] == 2
     assert spec.defaults["hidden"] == 32 and spec.defaults["num_hops"] == 2
     assert spec.defaults["lr"] == 5e-5 and spec.defaults["batch_size"] == 32
+    assert spec.defaults["loss"] == "bce" and spec.defaults["observe_valid"] == "auto"
 
 
 def test_end_to_end_learns_and_reports_best_valid_epoch(tiny, tmp_path):
@@ -110,7 +115,8 @@ def test_gcn_propagation_matches_pyg_dense_gcn():
 
 @pytest.mark.parametrize(
     "key, value",
-    [("node_label", "drnl"), ("max_nodes_per_hop", -3), ("batch_size", 65536), ("heads", 0)],
+    [("node_label", "drnl"), ("max_nodes_per_hop", -3), ("batch_size", 65536), ("heads", 0),
+     ("observe_valid", "yes"), ("loss", "hinge")],
 )
 def test_bad_parameters_name_the_key(tiny, key, value):
     with pytest.raises(ConfigError, match=key):
@@ -122,3 +128,45 @@ def test_progress_bar_and_time_limit(tiny, capsys):
     job.progress = True
     outcome = train_walkpool(job)
     assert outcome.epochs_run == 1
+
+
+def test_observed_graph_adds_validation_links_and_rejects_leaked_test_links():
+    train = torch.tensor([[0, 1, 1, 2], [1, 0, 2, 1]])  # path 0-1-2 (both directions)
+    valid = torch.tensor([[2], [3]])
+    test = torch.tensor([[0, 1], [3, 3]])  # (0, 3) and (1, 3): not links
+    graph = observed_graph(train, 5, valid, test)
+    dense = graph.to_scipy().toarray()
+    assert dense[2, 3] == dense[3, 2] == 1 and dense.sum() == 6  # 3 links, both directions
+    assert observed_graph(train, 5, None, test).to_scipy().toarray()[2, 3] == 0
+    with pytest.raises(ConfigError, match=r"test pair \(3, 2\)"):
+        observed_graph(train, 5, valid, torch.tensor([[0, 3], [4, 2]]))
+
+
+def test_observe_valid_adds_validation_links_and_auto_follows_the_dataset(tiny):
+    """'auto' observes the validation links on WalkPool/SEAL graphs (the authors' default) only;
+    a validation positive then lies in the graph and, like a training positive, is classified
+    without its own link, while test positives never are links."""
+    valid = tiny.split.valid_pos
+    graph = observed_graph(tiny.data.edge_index, tiny.data.num_nodes, valid,
+                           torch.cat([tiny.split.test_pos, tiny.split.test_neg], 1))
+    rows, cols = np.array(valid.numpy())
+    assert (graph.to_scipy()[rows, cols] != 0).all()
+    nodes, ptr = k_hop_pair_nodes(graph, valid.numpy(), 2)
+    _, adjacency, _, _ = SubgraphSet(graph, nodes, ptr, None, 4, False).batch(
+        np.arange(valid.size(1)))
+    assert not adjacency[:, 0, 1].any() and not adjacency[:, 1, 0].any()
+    off, on = (train_walkpool(_job(tiny, epochs=1, observe_valid=flag)) for flag in (False, True))
+    auto = train_walkpool(_job(tiny, epochs=1))  # the tiny graph is not a WalkPool graph
+    assert auto.test == off.test and on.test != off.test
+    seal_like = dataclasses.replace(tiny, info=get_info("usair"))
+    assert train_walkpool(_job(seal_like, epochs=1)).test == on.test
+
+
+def test_cross_entropy_loss_trains_the_logits(tiny):
+    graph = as_graph(tiny.data.edge_index, num_nodes=tiny.data.num_nodes)
+    nodes, ptr = k_hop_pair_nodes(graph, tiny.split.test_pos.numpy(), 2)
+    inputs = SubgraphSet(graph, nodes, ptr, None, 8, False).batch(np.arange(4))
+    model = WalkPoolLinkModel(8, hidden=8, heads=1, walk_length=4).eval()
+    torch.testing.assert_close(model(*inputs), torch.sigmoid(model.logits(*inputs)))
+    mse, bce = (train_walkpool(_job(tiny, loss=loss)) for loss in ("mse", "bce"))
+    assert bce.test != mse.test and bce.test["auc"] > 0.8
