@@ -43,7 +43,9 @@ class JobOutcome:
     """What a model's ``run`` function returns. Metric values are fractions in [0, 1].
 
     ``valid``/``test`` hold the metrics at the epoch selected by the primary valid metric
-    (``best_epoch``); ``history`` has one entry per evaluation for learning curves.
+    (``best_epoch``); ``history`` has one entry per evaluation for learning curves. ``train``
+    holds the same metrics on the training nodes or pairs at ``best_epoch`` where the model
+    reports them (empty otherwise): how well the model fits its training data.
     """
 
     valid: dict[str, float]
@@ -52,6 +54,7 @@ class JobOutcome:
     epochs_run: int = 0
     num_params: int = 0
     history: list[dict[str, float]] = field(default_factory=list)
+    train: dict[str, float] = field(default_factory=dict)
 
 
 class PeakMemory:

@@ -70,9 +70,11 @@ __all__ = [
     "run_linear",
 ]
 
+# ``input_dropout``: dropout on the input features (``None``: ``dropout``, as Kipf & Welling);
+# ``select``: ``'valid'`` selects the epoch of best valid metric, ``'loss'`` of lowest valid loss.
 _COMMON: dict[str, Any] = {
-    "lr": 0.01, "weight_decay": 5e-4, "dropout": 0.5, "epochs": 200, "patience": 200,
-    "normalize_features": True, "layout": "auto",
+    "lr": 0.01, "weight_decay": 5e-4, "dropout": 0.5, "input_dropout": None, "epochs": 200,
+    "patience": 200, "normalize_features": True, "layout": "auto", "select": "valid",
 }
 #: Default hyperparameters of every model (``--set key=value`` overrides them).
 NODE_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -83,7 +85,8 @@ NODE_DEFAULTS: dict[str, dict[str, Any]] = {
     "gat": {**_COMMON, "hidden": 8, "heads": 8, "num_layers": 2, "lr": 0.005, "dropout": 0.6,
             "epochs": 1000, "patience": 100},
     "appnp": {**_COMMON, "hidden": 64, "num_layers": 2, "K": 10, "alpha": 0.1},
-    "linear": {"C": 1.0, "max_iter": 1000, "normalize_features": False, "standardize": True},
+    "linear": {"C": 1.0, "solver": None, "max_iter": 1000, "normalize_features": False,
+               "standardize": True},
 }
 # Neural Sheaf Diffusion (Bodnar et al., NeurIPS 2022): the defaults of the authors' code (hidden
 # 20 channels per stalk dimension, 2 layers, patience 200, 1500 epochs, tanh map learner,
@@ -146,6 +149,7 @@ class NodeModel(nn.Module):
         hidden: hidden width (GAT: per head). out_channels: number of classes.
         num_nodes: number of nodes (used for the embedding).
         num_layers: layers (default 2). dropout: dropout probability (default 0.5).
+        input_dropout: dropout on the input of the first layer (default ``None``: ``dropout``).
         heads: GAT attention heads in the hidden layers (default 8).
         K, alpha: APPNP propagation steps and teleport probability (default 10, 0.1).
     """
@@ -153,6 +157,7 @@ class NodeModel(nn.Module):
     def __init__(
         self, kind: str, in_channels: int | None, hidden: int, out_channels: int, num_nodes: int,
         num_layers: int = 2, dropout: float = 0.5, heads: int = 8, K: int = 10, alpha: float = 0.1,
+        input_dropout: float | None = None,
     ) -> None:
         super().__init__()
         if kind not in NODE_DEFAULTS or kind == "linear" or kind in _NSD_MAPS:
@@ -160,6 +165,7 @@ class NodeModel(nn.Module):
         if num_layers < 1:
             raise ConfigError(f"num_layers must be >= 1; got {num_layers}.")
         self.kind, self.dropout, self.K, self.alpha = kind, dropout, K, alpha
+        self.input_dropout = dropout if input_dropout is None else input_dropout
         self.embedding = nn.Embedding(num_nodes, hidden) if in_channels is None else None
         width = hidden if in_channels is None else in_channels
         if kind == "gat":
@@ -186,16 +192,17 @@ class NodeModel(nn.Module):
         """Logits ``[N, C]``; GAT reads ``edge_index``, the other GNNs the cached ``adj``."""
         h = self.embedding.weight if self.embedding is not None else x
         for i, layer in enumerate(self.layers):
+            rate = self.input_dropout if i == 0 else self.dropout
             if h.is_sparse:  # drop stored entries only (zeros stay zero): dense dropout's law
                 h = h.coalesce()
-                values = F.dropout(h.values(), p=self.dropout, training=self.training)
+                values = F.dropout(h.values(), p=rate, training=self.training)
                 h = torch.sparse_coo_tensor(
                     h.indices(), values, h.shape, is_coalesced=True, check_invariants=False
                 )
                 if self.kind not in _SPARSE_INPUT_KINDS:
                     h = h.to_dense()
             else:
-                h = F.dropout(h, p=self.dropout, training=self.training)
+                h = F.dropout(h, p=rate, training=self.training)
             if self.kind in ("mlp", "appnp"):
                 h = layer(h)
             elif self.kind == "gat":
@@ -380,8 +387,10 @@ def train_node_model(job: Job, kind: str, build: ModelBuilder | None = None) -> 
             a ``param_groups`` attribute gets those optimizer groups (per-group weight decay).
 
     Returns:
-        The outcome; ``history`` has ``{epoch, loss, valid, test}`` for every epoch (primary
-        metric), ``valid``/``test`` all metrics of :func:`node_metrics` at ``best_epoch``.
+        The outcome; ``history`` has ``{epoch, loss, train, valid, test}`` for every epoch
+        (primary metric; ``loss`` is the training loss of the step, taken in train mode, while
+        ``train``/``valid``/``test`` score the model after the step in eval mode),
+        ``train``/``valid``/``test`` all metrics of :func:`node_metrics` at ``best_epoch``.
     """
     p, data = job.params, job.dataset.data
     torch.manual_seed(job.seed)
@@ -399,13 +408,14 @@ def train_node_model(job: Job, kind: str, build: ModelBuilder | None = None) -> 
         model = NodeModel(
             kind, None if x is None else x.size(1), p["hidden"], num_classes, num_nodes,
             p["num_layers"], p["dropout"], p.get("heads", 8), p.get("K", 10), p.get("alpha", 0.1),
+            p["input_dropout"],
         )
     else:
         model = build(job, None if x is None else x.size(1), num_classes)
     groups = getattr(model, "param_groups", None) or model.parameters()
     optimizer = torch.optim.Adam(groups, lr=p["lr"], weight_decay=p["weight_decay"])
     primary = metric_fn(job.metric)
-    select = p.get("select", "valid")
+    select = p["select"]
     if select not in ("valid", "loss"):
         raise ConfigError(f"select must be 'valid' (best valid metric) or 'loss' (lowest valid "
                           f"loss); got {select!r}.")
@@ -426,7 +436,9 @@ def train_node_model(job: Job, kind: str, build: ModelBuilder | None = None) -> 
         valid = primary(logits[valid_idx], y[valid_idx])
         valid_loss = float(_loss(logits[valid_idx], y[valid_idx], multilabel))
         test = primary(logits[test_idx], y[test_idx])
-        history.append({"epoch": epoch, "loss": float(loss.detach()), "valid": valid, "test": test})
+        train = primary(logits[train_idx], y[train_idx])
+        history.append({"epoch": epoch, "loss": float(loss.detach()), "train": train, "valid": valid,
+                        "test": test})
         key = (-valid_loss, valid) if select == "loss" else (valid, -valid_loss)
         if best is None or key > best[:2]:
             best = (*key, epoch, logits)
@@ -441,25 +453,27 @@ def train_node_model(job: Job, kind: str, build: ModelBuilder | None = None) -> 
         test={m: metric_fn(m)(logits[test_idx], y[test_idx]) for m in names},
         best_epoch=best[2], epochs_run=epoch,
         num_params=sum(t.numel() for t in model.parameters()), history=history,
+        train={m: metric_fn(m)(logits[train_idx], y[train_idx]) for m in names},
     )
 
 
 def run_linear(job: Job) -> JobOutcome:
-    """Logistic regression on the features of the training nodes (scikit-learn, lbfgs).
+    """Logistic regression on the features of the training nodes: the classifier of
+    :func:`graphkit.embed.evaluate.logistic_regression`, the embedding-evaluation protocol.
 
     With ``standardize`` (default) every feature column is centred and scaled to unit variance
     with the mean and standard deviation of the training nodes (the last step of the FastRP
-    pipeline; it also makes lbfgs converge on unscaled counts such as orbit features).
+    pipeline; it also makes the solver converge on unscaled counts such as orbit features).
 
-    Multi-label targets ``y [N, C]`` train one binary classifier per label (one-vs-rest), and
-    the F1 scores use the top-:math:`k_i` protocol of DeepWalk (see
-    :func:`~graphkit.bench.metrics.micro_f1`) on the predicted probabilities.
+    Multi-label targets ``y [N, C]`` train one binary classifier per label (one-vs-rest,
+    liblinear unless ``solver`` is set), and the F1 scores use the top-:math:`k_i` protocol of
+    DeepWalk (see :func:`~graphkit.bench.metrics.micro_f1`) on the predicted probabilities;
+    single-label targets a multinomial model (lbfgs).
 
     Raises:
         ConfigError: the dataset has no features and none were given.
     """
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.multiclass import OneVsRestClassifier
+    from graphkit.embed.evaluate import logistic_regression
 
     p, data = job.params, job.dataset.data
     x, y, split, multilabel = _inputs(job)
@@ -479,10 +493,10 @@ def run_linear(job: Job) -> JobOutcome:
     if p["standardize"]:  # zero mean, unit variance per column, from the training nodes only
         mean, std = features[train].mean(axis=0), features[train].std(axis=0)
         features = (features - mean) / np.where(std > 0, std, 1.0)
-    classifier = LogisticRegression(C=p["C"], max_iter=p["max_iter"])
-    if multilabel:
-        classifier = OneVsRestClassifier(classifier)
-    classifier.fit(features[train], targets[train].astype(np.int64))
+    classifier = logistic_regression(
+        features[train], targets[train].astype(np.int64), multilabel=multilabel, C=p["C"],
+        solver=p["solver"], max_iter=p["max_iter"],
+    )
     names = node_metrics(job.metric, multilabel)
     outcome: dict[str, dict[str, float]] = {}
     for part, index in (("valid", split.valid_idx), ("test", split.test_idx)):
@@ -493,7 +507,8 @@ def run_linear(job: Job) -> JobOutcome:
             scores = full
         outcome[part] = {m: metric_fn(m)(scores, y[index]) for m in names}
     estimators = classifier.estimators_ if multilabel else [classifier]
-    num_params = sum(e.coef_.size + e.intercept_.size for e in estimators)
+    # a label without training positives gets scikit-learn's constant predictor: no parameters
+    num_params = sum(e.coef_.size + e.intercept_.size for e in estimators if hasattr(e, "coef_"))
     return JobOutcome(valid=outcome["valid"], test=outcome["test"], num_params=int(num_params))
 
 

@@ -25,9 +25,10 @@ from graphkit.layers.rewire.drew import DRewGNN
 
 __all__ = ["DREW_DEFAULTS", "DRewNodeModel"]
 
-#: default hyperparameters of ``drew-gcn``
+#: default hyperparameters of ``drew-gcn`` (GCN's, less ``input_dropout``: one ``dropout`` rate)
 DREW_DEFAULTS: dict[str, Any] = {
-    **NODE_DEFAULTS["gcn"], "hidden": 64, "num_layers": 4, "dropout": 0.0, "nu": 1, "max_k": 0,
+    **{k: v for k, v in NODE_DEFAULTS["gcn"].items() if k != "input_dropout"},
+    "hidden": 64, "num_layers": 4, "dropout": 0.0, "nu": 1, "max_k": 0,
 }
 
 

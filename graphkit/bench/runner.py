@@ -174,7 +174,8 @@ def _run_job(
     return {
         "dataset": dataset.info.name, "task": config.task, "model": spec.name, "seed": seed,
         "metric": job.metric,
-        "metrics": {"valid": outcome.valid, "test": outcome.test},
+        "metrics": {"valid": outcome.valid, "test": outcome.test,
+                    **({"train": outcome.train} if outcome.train else {})},
         "best_epoch": outcome.best_epoch, "epochs_run": outcome.epochs_run,
         "num_params": outcome.num_params, "wall_time_s": round(wall, 3),
         "peak_rss_mb": None if memory.peak_bytes is None else round(memory.peak_bytes / 2**20, 1),

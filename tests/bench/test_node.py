@@ -144,7 +144,8 @@ def test_linear_multilabel_equals_direct_one_vs_rest_fit():
     outcome = run_linear(_job(dataset, "linear"))
     x, y, split = dataset.data.x.double().numpy(), dataset.data.y.numpy(), dataset.split
     x = StandardScaler().fit(x[split.train_idx]).transform(x)  # training-node statistics
-    reference = OneVsRestClassifier(LogisticRegression(C=1.0, max_iter=1000))
+    # the embedding-evaluation protocol: one-vs-rest liblinear (DeepWalk / FastRP scoring)
+    reference = OneVsRestClassifier(LogisticRegression(C=1.0, solver="liblinear", max_iter=1000))
     reference.fit(x[split.train_idx], y[split.train_idx].astype(int))
     scores = reference.predict_proba(x[split.test_idx])
     truth = y[split.test_idx].astype(int)
@@ -155,6 +156,18 @@ def test_linear_multilabel_equals_direct_one_vs_rest_fit():
     assert outcome.test["macro-f1"] == pytest.approx(f1_score(truth, predicted, average="macro"))
     assert outcome.test["micro-f1"] > 0.7
     assert outcome.num_params == 5 * (8 + 1)
+
+
+def test_linear_label_without_training_positives_predicts_it_never(sbm):
+    dataset = _multilabel()
+    y, train = dataset.data.y.clone(), dataset.split.train_idx
+    rare = torch.zeros(y.size(0), 1)
+    rare[dataset.split.test_idx[:3]] = 1.0  # a sixth label only test nodes have
+    dataset.data.y = torch.cat([y, rare], dim=1)
+    outcome = run_linear(_job(dataset, "linear"))
+    assert not rare[train].any()
+    assert outcome.num_params == 5 * (8 + 1)  # the constant predictor of label 6 has none
+    assert 0.0 < outcome.test["macro-f1"] < outcome.test["micro-f1"]
 
 
 def test_linear_single_label(sbm):
@@ -279,3 +292,18 @@ def test_every_model_is_registered():
 
     assert set(model_names("node")) >= {"mlp", "gcn", "sage", "gat", "gin", "appnp", "linear"}
     assert get_model("node", "gat").defaults["heads"] == 8
+
+
+def test_input_dropout_replaces_dropout_on_the_first_layer_only():
+    x = torch.rand(30, 6)
+    adj = Adjacency(torch.tensor([[0, 1], [1, 0]]), num_nodes=30)
+
+    def train_equals_eval(input_dropout):
+        torch.manual_seed(0)
+        model = NodeModel("mlp", 6, 8, 3, 30, num_layers=1, dropout=0.9, input_dropout=input_dropout)
+        with torch.no_grad():
+            trained = model.train()(x, adj, None)
+            return torch.allclose(trained, model.eval()(x, adj, None))
+
+    assert train_equals_eval(0.0)  # one layer: its input is the only place dropout acts
+    assert not train_equals_eval(None)  # None: the input gets `dropout` (0.9)

@@ -321,6 +321,7 @@ def test_dataset_params_reach_the_loader_and_the_config_hash(tmp_path):
 
     plain, low, high = bench("a"), bench("b", homophily=0.1), bench("c", homophily=0.9)
     assert "dataset_params" not in plain["config"]  # records without options keep their hash
+    assert set(plain["metrics"]) == {"train", "valid", "test"}  # node models report the fit
     assert low["config"]["dataset_params"] == {"homophily": 0.1}
     assert len({plain["config_hash"], low["config_hash"], high["config_hash"]}) == 3
     with pytest.raises(DatasetError, match="homophilly"):
