@@ -30,7 +30,7 @@ __all__ = [
 ENTRY_POINT_GROUP = "graphkit.models"
 # modules that register a task's built-in models on import
 _TASK_MODULES = {
-    "link": ("graphkit.bench.link", "graphkit.bench.link_ncn", "graphkit.bench.link_walkpool"),
+    "link": ("graphkit.bench.link", "graphkit.bench.link_ncn", "graphkit.bench.link_walkpool", "graphkit.bench.link_sheaf"),
     "node": ("graphkit.bench.node", "graphkit.bench.node_drew"),
 }
 
