@@ -37,7 +37,10 @@ from graphkit.layers.encoders import GNNEncoder
 from graphkit.layers.predictors import PREDICTORS, HadamardMLPPredictor
 from graphkit.layers.propagation import Adjacency
 
-__all__ = ["LinkModel", "link_metrics", "train_link_model", "fit_link_model", "evaluate_link_model"]
+__all__ = [
+    "BestValidEvaluation", "LinkModel", "NegativeSampler", "evaluate_link_model", "fit_link_model",
+    "link_metrics", "train_link_model",
+]
 
 GNN_DEFAULTS: dict[str, Any] = {
     "hidden": 256,
@@ -132,7 +135,7 @@ class LinkModel(nn.Module):
         return self.predictor(h, pairs)
 
 
-class _NegativeSampler:
+class NegativeSampler:
     """Uniform random node pairs that are neither self-loops nor training edges."""
 
     def __init__(self, edge_index: torch.Tensor, num_nodes: int, generator: torch.Generator):
@@ -228,34 +231,64 @@ def fit_link_model(job: Job, model: nn.Module, optimizer: torch.optim.Optimizer,
     p, data, split = job.params, job.dataset.data, job.dataset.split
     num_nodes = data.num_nodes
     generator = torch.Generator().manual_seed(job.seed)
-    sampler = _NegativeSampler(data.edge_index, num_nodes, generator)
+    sampler = NegativeSampler(data.edge_index, num_nodes, generator)
     metrics = link_metrics(job.metric)
     train_pos = split.train_pos
-    best: tuple[float, int, dict] | None = None
-    history: list[dict[str, float]] = []
+    selection = BestValidEvaluation(job.metric)
     bar = tqdm(range(1, p["epochs"] + 1), desc=f"{job.dataset.info.name}/{job.model} seed {job.seed}",
                disable=not job.progress, leave=False)
-    start = time.perf_counter()
     for epoch in bar:
         loss = _train_epoch(model, x, adj, train_pos, sampler, optimizer, p, generator)
-        out_of_time = bool(p["time_limit_s"]) and time.perf_counter() - start > p["time_limit_s"]
+        out_of_time = bool(p["time_limit_s"]) and selection.elapsed() > p["time_limit_s"]
         if epoch % p["eval_every"] == 0 or epoch == p["epochs"] or out_of_time:
             result = evaluate_link_model(model, x, adj, split, metrics, job.eval_batch_size)
-            valid = result["valid"][job.metric]
-            history.append({
-                "epoch": epoch, "loss": loss, "valid": valid, "test": result["test"][job.metric],
-                "time_s": round(time.perf_counter() - start, 2),
-            })
-            if best is None or valid > best[0]:
-                best = (valid, epoch, result)
+            valid = selection.record(epoch, loss, result)
             bar.set_postfix(loss=f"{loss:.4f}", valid=f"{100 * valid:.2f}")
         if out_of_time:
             break
-    assert best is not None
-    return JobOutcome(
-        valid=best[2]["valid"], test=best[2]["test"], best_epoch=best[1], epochs_run=epoch,
-        num_params=sum(t.numel() for t in model.parameters()), history=history,
-    )
+    return selection.outcome(model, epoch)
+
+
+class BestValidEvaluation:
+    """A link model's learning curve and its evaluation with the best primary valid metric.
+
+    :meth:`record` appends ``{epoch, loss, valid, test, time_s, **extra}`` (primary metric,
+    seconds since construction) to :attr:`history` and keeps the evaluation if its valid value
+    beats every earlier one (ties keep the earlier epoch); :meth:`outcome` reports it.
+
+    Args:
+        metric: the primary metric name (``job.metric``).
+    """
+
+    def __init__(self, metric: str) -> None:
+        self.metric = metric
+        self.history: list[dict[str, float]] = []
+        self.best: tuple[float, int, dict] | None = None  # (valid, epoch, result)
+        self._start = time.perf_counter()
+
+    def elapsed(self) -> float:
+        """Seconds since construction (the training clock of ``time_limit_s``)."""
+        return time.perf_counter() - self._start
+
+    def record(self, epoch: int, loss: float, result: dict, **extra: float) -> float:
+        """Log one evaluation (``result = {'valid': {...}, 'test': {...}}``); return its valid value."""
+        valid = result["valid"][self.metric]
+        self.history.append({"epoch": epoch, "loss": loss, "valid": valid,
+                             "test": result["test"][self.metric],
+                             "time_s": round(self.elapsed(), 2), **extra})
+        if self.best is None or valid > self.best[0]:
+            self.best = (valid, epoch, result)
+        return valid
+
+    def outcome(self, model: nn.Module, epochs_run: int) -> JobOutcome:
+        """Valid and test metrics of the best evaluation, with the history and parameter count."""
+        if self.best is None:
+            raise RuntimeError("no evaluation was recorded; evaluate at least once (eval_every).")
+        _, epoch, result = self.best
+        return JobOutcome(
+            valid=result["valid"], test=result["test"], best_epoch=epoch, epochs_run=epochs_run,
+            num_params=sum(t.numel() for t in model.parameters()), history=self.history,
+        )
 
 
 def _train_epoch(model, x, adj, train_pos, sampler, optimizer, p, generator) -> float:

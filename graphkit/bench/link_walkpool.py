@@ -60,7 +60,7 @@ from tqdm.auto import tqdm
 
 from graphkit.atomic import atomic_open
 from graphkit.bench.job import Job, JobOutcome
-from graphkit.bench.link import _NegativeSampler, link_metrics
+from graphkit.bench.link import BestValidEvaluation, NegativeSampler, link_metrics
 from graphkit.bench.metrics import metric_fn
 from graphkit.bench.registry import ModelSpec, register_model
 from graphkit.data.root import cache_dir
@@ -285,7 +285,7 @@ def _pair_sets(job: Job, generator: torch.Generator) -> dict[str, torch.Tensor]:
         train_pos = train_pos[:, torch.randperm(train_pos.size(1), generator=generator)[:limit]]
     train_neg = split.train_neg
     if train_neg is None:
-        train_neg = _NegativeSampler(data.edge_index, data.num_nodes, generator)(train_pos.size(1))
+        train_neg = NegativeSampler(data.edge_index, data.num_nodes, generator)(train_pos.size(1))
     elif limit and limit < train_neg.size(1):
         train_neg = train_neg[:, torch.randperm(train_neg.size(1), generator=generator)[:limit]]
     return {
@@ -377,11 +377,9 @@ def train_walkpool(job: Job) -> JobOutcome:
                               p["dropout"])
     optimizer = torch.optim.Adam(model.parameters(), lr=p["lr"], fused=True)
     metrics = link_metrics(job.metric)
-    best: tuple[float, int, dict] | None = None
-    history: list[dict[str, float]] = []
+    selection = BestValidEvaluation(job.metric)
     bar = tqdm(range(1, p["epochs"] + 1), desc=f"{job.dataset.info.name}/walkpool seed {job.seed}",
                disable=not job.progress, leave=False)
-    start = time.perf_counter()
     epoch = 0
     for epoch in bar:
         model.train()
@@ -399,24 +397,14 @@ def train_walkpool(job: Job) -> JobOutcome:
             optimizer.step()
             total += loss.item() * len(batch)
         loss_value = total / len(train_index)
-        out_of_time = bool(p["time_limit_s"]) and time.perf_counter() - start > p["time_limit_s"]
+        out_of_time = bool(p["time_limit_s"]) and selection.elapsed() > p["time_limit_s"]
         if epoch % p["eval_every"] == 0 or epoch == p["epochs"] or out_of_time:
             result = _evaluate(model, subgraphs, index, metrics, 2 * p["batch_size"])
-            valid = result["valid"][job.metric]
-            history.append({"epoch": epoch, "loss": loss_value, "valid": valid,
-                            "test": result["test"][job.metric],
-                            "time_s": round(time.perf_counter() - start, 2),
-                            "preprocess_s": preprocess_s})
-            if best is None or valid > best[0]:
-                best = (valid, epoch, result)
+            valid = selection.record(epoch, loss_value, result, preprocess_s=preprocess_s)
             bar.set_postfix(loss=f"{loss_value:.4f}", valid=f"{100 * valid:.2f}")
         if out_of_time:
             break
-    assert best is not None
-    return JobOutcome(
-        valid=best[2]["valid"], test=best[2]["test"], best_epoch=best[1], epochs_run=epoch,
-        num_params=sum(t.numel() for t in model.parameters()), history=history,
-    )
+    return selection.outcome(model, epoch)
 
 
 def _evaluate(model, subgraphs: SubgraphSet, index: dict[str, np.ndarray], metrics: list[str],

@@ -11,8 +11,9 @@ from graphkit.bench import Job, get_model
 from graphkit.bench.link import (
     GNN_DEFAULTS,
     MF_DEFAULTS,
+    BestValidEvaluation,
     LinkModel,
-    _NegativeSampler,
+    NegativeSampler,
     evaluate_link_model,
     link_metrics,
     run_heuristic,
@@ -132,7 +133,7 @@ def test_negative_sampler_avoids_training_edges_and_self_loops():
     keep = torch.arange(full.size(1)) % 7 != 0  # drop every 7th pair: few non-edges remain
     edges = full[:, keep]
     edge_index = torch.cat([edges, edges.flip(0)], dim=1)
-    sampler = _NegativeSampler(edge_index, n, torch.Generator().manual_seed(0))
+    sampler = NegativeSampler(edge_index, n, torch.Generator().manual_seed(0))
     pairs = sampler(5000)
     assert pairs.shape == (2, 5000) and pairs.dtype == torch.int64
     assert pairs.min() >= 0 and pairs.max() < n
@@ -143,17 +144,17 @@ def test_negative_sampler_avoids_training_edges_and_self_loops():
     allowed = {(a, b) for a in range(n) for b in range(n) if a != b} - edge_set
     assert set(map(tuple, pairs.t().tolist())) == allowed
     # seeded: the same generator seed gives the same pairs
-    again = _NegativeSampler(edge_index, n, torch.Generator().manual_seed(0))(5000)
+    again = NegativeSampler(edge_index, n, torch.Generator().manual_seed(0))(5000)
     assert torch.equal(again, pairs)
 
 
 def test_negative_sampler_edge_cases():
     empty = torch.empty(2, 0, dtype=torch.long)
-    pairs = _NegativeSampler(empty, 3, torch.Generator().manual_seed(0))(50)
+    pairs = NegativeSampler(empty, 3, torch.Generator().manual_seed(0))(50)
     assert pairs.shape == (2, 50) and (pairs[0] != pairs[1]).all()
     full = torch.tensor([[0, 1, 0, 2, 1, 2], [1, 0, 2, 0, 2, 1]])
     with pytest.raises(DatasetError, match="complete"):
-        _NegativeSampler(full, 3, torch.Generator())
+        NegativeSampler(full, 3, torch.Generator())
 
 
 # ---------------------------------------------------------------- per-positive negatives
@@ -201,3 +202,20 @@ def test_per_positive_model_evaluation_and_training(planted):
     params = {**GNN_DEFAULTS, "epochs": 1, "hidden": 8, "batch_size": 1024, "eval_every": 1}
     outcome = train_link_model(Job(dataset, "gcn", params, seed=0, metric="mrr"), "gcn")
     assert set(outcome.valid) == {"mrr"} and 0 < outcome.test["mrr"] <= 1
+
+
+def test_best_valid_evaluation_keeps_the_first_best_and_the_curve():
+    selection = BestValidEvaluation("hits@20")
+
+    def result(valid, test):
+        return {"valid": {"hits@20": valid, "mrr": 0.0}, "test": {"hits@20": test, "mrr": 0.0}}
+
+    for epoch, (valid, test) in enumerate([(0.2, 0.1), (0.5, 0.3), (0.5, 0.9), (0.4, 0.8)], 1):
+        assert selection.record(epoch, 1.0 / epoch, result(valid, test), extra_s=epoch) == valid
+    outcome = selection.outcome(torch.nn.Linear(2, 1), epochs_run=4)
+    assert outcome.best_epoch == 2 and outcome.test["hits@20"] == 0.3  # a tie keeps epoch 2
+    assert outcome.epochs_run == 4 and outcome.num_params == 3
+    assert [h["test"] for h in outcome.history] == [0.1, 0.3, 0.9, 0.8]
+    assert outcome.history[3]["extra_s"] == 4 and outcome.history[0]["loss"] == 1.0
+    with pytest.raises(RuntimeError, match="no evaluation"):
+        BestValidEvaluation("hits@20").outcome(torch.nn.Linear(2, 1), epochs_run=0)
