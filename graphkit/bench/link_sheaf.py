@@ -34,7 +34,7 @@ import torch
 from torch import nn
 
 from graphkit.bench.job import Job, JobOutcome
-from graphkit.bench.link import fit_link_model
+from graphkit.bench.link import GNN_DEFAULTS, fit_link_model
 from graphkit.bench.registry import ModelSpec, register_model
 from graphkit.data.types import LinkSplit
 from graphkit.errors import ConfigError
@@ -45,20 +45,10 @@ from graphkit.layers.sheaf import SheafDiffusion
 __all__ = ["SHEAF_LINK_DEFAULTS", "SheafLinkModel", "train_sheaf_link"]
 
 _COMMON: dict[str, Any] = {
-    "hidden": 256,
+    **{key: value for key, value in GNN_DEFAULTS.items() if key != "layout"},
     "channels": 32,
     "d": 4,
-    "num_layers": 2,
-    "dropout": 0.5,
     "input_dropout": 0.0,
-    "lr": 0.005,
-    "batch_size": 65536,
-    "epochs": 200,
-    "eval_every": 5,
-    "predictor": "mlp",
-    "predictor_layers": 2,
-    "grad_clip": 1.0,
-    "time_limit_s": 0,
     "add_trivial": False,
     "add_signed": False,
     "sheaf_act": "tanh",

@@ -113,11 +113,7 @@ def plot_sweep(records: list[dict], key: str, path: Path) -> Path:
                     marker="o", capsize=3, label=label)
     ax.set_xlabel(key.split(".", 1)[1])
     ax.set_ylabel("test " + metric_label(records[0]["metric"]))
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, ax, path)
 
 
 def _pyplot():
@@ -127,6 +123,15 @@ def _pyplot():
     import matplotlib.pyplot as plt
 
     return plt
+
+
+def _save(plt, fig, ax, path: Path) -> Path:
+    """Legend, tight layout, PNG at 120 dpi, figure closed."""
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+    return path
 
 
 def plot_bars(rows: list[dict], path: Path) -> Path:
@@ -143,11 +148,7 @@ def plot_bars(rows: list[dict], path: Path) -> Path:
            yerr=[r["test_std"] for r in primary], label="test", capsize=3)
     ax.set_xticks(list(positions), labels, fontsize=8)
     ax.set_ylabel(" / ".join(sorted({metric_label(r["metric"]) for r in primary})))
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, ax, path)
 
 
 def plot_learning_curves(records: list[dict], path: Path) -> Path | None:
@@ -165,8 +166,4 @@ def plot_learning_curves(records: list[dict], path: Path) -> Path | None:
         ax.plot(epochs, [sum(points[e]) / len(points[e]) for e in epochs], label=label)
     ax.set_xlabel("epoch")
     ax.set_ylabel("valid " + metric_label(records[0]["metric"]))
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, ax, path)
