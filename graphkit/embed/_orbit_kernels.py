@@ -12,15 +12,14 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from graphkit._csr import sorted_search
-
 __all__ = [
     "edge_triangles",
     "node_non_induced4",
     "pair_row_counts",
     "pair_fill",
     "edge_pair_orbits",
-    "enumerate_five",
+    "slot_edge_ids",
+    "extend_four_sets",
 ]
 
 _NUM_KEYS = 28
@@ -458,7 +457,7 @@ def edge_pair_orbits(indptr, indices, tri, inv_ptr, inv_col, inv_val, key_to_edg
 
 
 # ---------------------------------------------------------------------------------------------
-# 5-node enumeration (ESU)
+# 5-node orbits by extending connected 4-node sets
 # ---------------------------------------------------------------------------------------------
 
 
@@ -477,131 +476,269 @@ def _remove_node(w, position, indptr, indices, bits):
 
 
 @numba.njit(cache=True)
-def _edge_id(u, v, indptr, indices, first_upper, first):
-    """Id of edge ``{u, v}`` (which must exist) in the canonical ``u < v`` order (binary search
-    in row ``u``)."""
-    if u > v:
-        u, v = v, u
-    return first[u] + sorted_search(indices, first_upper[u], indptr[u + 1], v) - first_upper[u]
+def slot_edge_ids(indptr, indices):
+    """Id of the edge at every CSR slot, in the order of ``orbits.edge_list`` (``u < v`` pairs
+    sorted by ``u``, then ``v``); both slots of an edge get its id."""
+    n = indptr.shape[0] - 1
+    ids = np.empty(indices.shape[0], dtype=np.int64)
+    edge = 0
+    for u in range(n):
+        for p in range(indptr[u], indptr[u + 1]):
+            if indices[p] > u:
+                ids[p] = edge
+                edge += 1
+    _mirror(indptr, indices, ids)
+    return ids
 
 
 @numba.njit(cache=True)
-def _count_set(sub, mask, node_lut, edge_lut, node_counts, edge_counts, want_edges,
-               indptr, indices, first_upper, first):
-    for i in range(5):
-        node_counts[sub[i], node_lut[mask, i]] += 1
-    if not want_edges:
-        return
-    bit = 0
-    for j in range(5):
-        for i in range(j):
-            if mask >> bit & 1:
-                e = _edge_id(sub[i], sub[j], indptr, indices, first_upper, first)
-                edge_counts[e, edge_lut[mask, bit]] += 1
-            bit += 1
+def _count_common(u, indptr, indices, dense, sign):
+    r"""Add ``sign`` times the 2-walks from ``u`` to ``dense``: ``dense[z] += sign * c(u, z)``
+    with :math:`c(u, z) = |N(u) \cap N(z)|`, for every ``z != u`` (``sign = -1`` undoes it).
+    Costs :math:`\sum_{y \sim u} d_y`."""
+    for p in range(indptr[u], indptr[u + 1]):
+        y = indices[p]
+        for q in range(indptr[y], indptr[y + 1]):
+            dense[indices[q]] += sign
+    dense[u] = 0
+
+
+@numba.njit(cache=True, inline="always")
+def _popcount3(x):
+    return (x & 1) + (x >> 1 & 1) + (x >> 2 & 1)
 
 
 @numba.njit(cache=True)
-def _count_last_level(candidates, sub, mask4, bits, node_lut, node_counts, hist):
-    """Count the sets ``sub[0..3] + w`` for every candidate ``w`` at once.
+def _linked_to_first_three(sub, deg, indptr, indices, bits):
+    """Nodes outside ``sub[:3]`` adjacent to all of ``sub[0]``, ``sub[1]``, ``sub[2]``."""
+    a = sub[0]
+    for i in (1, 2):
+        if deg[sub[i]] < deg[a]:
+            a = sub[i]
+    total = 0
+    for p in range(indptr[a], indptr[a + 1]):
+        b = bits[indices[p]]
+        total += (b & _INSUB) == 0 and (b & 7) == 7
+    return total
 
-    The orbits of ``sub[0..3]`` depend only on how ``w`` links to them (16 patterns), so they
-    are credited once per pattern; each ``w`` gets its own orbit.
+
+@numba.njit(cache=True)
+def _extend_triple(sub, n3, ext, bits, deg, walk2, common, indptr, indices, lut,
+                   link, tally, edge_at, pair_edge, on_edges, out):
+    """Credit every connected 4-set ``sub[:3] + s3`` (``s3`` in ``ext[2, :n3]``) with its
+    extensions ``+ w``, without listing the nodes ``w``.
+
+    ``link[S]`` (``S`` a non-empty subset of the 4 positions, bit ``i`` = ``sub[i]``) first
+    holds :math:`c'(S)`, the number of nodes ``w`` outside the 4-set adjacent to every node of
+    ``S``: degrees and common-neighbour counts minus the members of the set that qualify. The
+    triples and the quadruple with ``s3`` come from one scan of the neighbours of ``s3``, done
+    only when one of those triples has all its pairs non-zero. Möbius inversion over supersets
+    turns ``link`` into the number of ``w`` whose neighbours in the 4-set are exactly ``S``.
+
+    Each 5-node set ``4-set + w`` credits the node orbits of the 4 nodes (``lut`` is the node
+    table, ``out`` is ``[n, 58]``) or, with ``on_edges``, the edge orbits of the edges among
+    them (``lut`` is the edge table, ``out`` is ``[E, 56]``, ``edge_at[i, u]`` the id of edge
+    ``(sub[i], u)``).
     """
-    hist[:] = 0
-    for w in candidates:
-        links = bits[w] & 15
-        hist[links] += 1
-        node_counts[w, node_lut[mask4 | (links << 6), 4]] += 1
-    for links in range(1, 16):
-        if hist[links] == 0:
+    s0, s1, s2 = sub[0], sub[1], sub[2]
+    a01 = bits[s1] & 1
+    a02 = bits[s2] & 1
+    a12 = bits[s2] >> 1 & 1
+    mask3 = a01 | a02 << 1 | a12 << 2
+    near0 = a01 << 1 | a02 << 2  # neighbours of sub[i] among the first three, as position bits
+    near1 = a01 | a12 << 2
+    near2 = a02 | a12 << 1
+    single0 = deg[s0] - a01 - a02
+    single1 = deg[s1] - a01 - a12
+    single2 = deg[s2] - a02 - a12
+    pair01 = common[0, s1] - (a02 & a12)
+    pair02 = common[0, s2] - (a01 & a12)
+    pair12 = common[1, s2] - (a01 & a02)
+    triple = 0
+    if pair01 > 0 and pair02 > 0 and pair12 > 0:
+        triple = _linked_to_first_three(sub, deg, indptr, indices, bits)
+    if on_edges:
+        pair_edge[0] = edge_at[0, s1]
+        pair_edge[1] = edge_at[0, s2]
+        pair_edge[2] = edge_at[1, s2]
+    scan = 0  # cost of counting c(s2, s3) from the neighbours of every s3
+    for i3 in range(n3):
+        scan += deg[ext[2, i3]]
+    dense = walk2[s2] < scan  # 2-walks from s2 once, or a scan per s3
+    if dense:
+        _count_common(s2, indptr, indices, common[2], 1)
+    for i3 in range(n3):
+        s3 = ext[2, i3]
+        links = bits[s3] & 7
+        l0 = links & 1
+        l1 = links >> 1 & 1
+        l2 = links >> 2 & 1
+        if dense:
+            shared23 = common[2, s3]
+        else:
+            shared23 = 0
+            for p in range(indptr[s3], indptr[s3 + 1]):
+                shared23 += bits[indices[p]] >> 2 & 1  # neighbours of s3 linked to s2
+        link[1] = single0 - l0
+        link[2] = single1 - l1
+        link[4] = single2 - l2
+        link[8] = deg[s3] - l0 - l1 - l2
+        link[3] = pair01 - (l0 & l1)
+        link[5] = pair02 - (l0 & l2)
+        link[6] = pair12 - (l1 & l2)
+        link[9] = common[0, s3] - _popcount3(near0 & links)
+        link[10] = common[1, s3] - _popcount3(near1 & links)
+        link[12] = shared23 - _popcount3(near2 & links)
+        link[7] = triple - (links == 7)
+        if (link[3] | link[5] | link[6] | link[9] | link[10] | link[12]) == 0:
+            link[7] = link[11] = link[13] = link[14] = link[15] = 0  # every pair is empty
+        else:
+            _triples_with_last(s3, link, tally, bits, indptr, indices)
+            _exactly(link)
+        mask4 = mask3 | links << 3
+        if on_edges:
+            for i in range(3):
+                pair_edge[3 + i] = edge_at[i, s3]
+            _credit_edges(mask4, link, lut, pair_edge, out)
             continue
-        mask = mask4 | (links << 6)
-        for i in range(4):
-            node_counts[sub[i], node_lut[mask, i]] += hist[links]
+        for s in range(1, 16):
+            h = link[s]
+            if h != 0:
+                row = mask4 | s << 6
+                out[s0, lut[row, 0]] += h
+                out[s1, lut[row, 1]] += h
+                out[s2, lut[row, 2]] += h
+                out[s3, lut[row, 3]] += h
+    if dense:
+        _count_common(s2, indptr, indices, common[2], -1)
 
 
 @numba.njit(cache=True)
-def _esu_root(v, indptr, indices, node_lut, edge_lut, bits, ext, ext_len, ptr, masks, sub,
-              hist, node_counts, edge_counts, want_edges, first_upper, first):
-    """Every connected 5-node set whose smallest node is ``v``, each met exactly once."""
-    sub[0] = v
-    _add_node(v, 0, indptr, indices, bits)
-    ext_len[1] = 0
+def _credit_edges(mask4, link, edge_lut, pair_edge, out):
+    """Credit the edges among the 4 positions (pair bits of ``mask4``) of every extension."""
+    for s in range(1, 16):
+        h = link[s]
+        if h != 0:
+            row = mask4 | s << 6
+            for bit in range(6):
+                if mask4 >> bit & 1:
+                    out[pair_edge[bit], edge_lut[row, bit]] += h
+
+
+@numba.njit(cache=True)
+def _triples_with_last(s3, link, tally, bits, indptr, indices):
+    """``link`` of the triples and the quadruple containing position 3.
+
+    Scans the neighbours of ``s3`` (tallied by their links to the first three positions) only
+    when some such triple has all three pairs non-zero; otherwise they are all zero.
+    """
+    if not ((link[3] and link[9] and link[10]) or (link[5] and link[9] and link[12])
+            or (link[6] and link[10] and link[12])):
+        link[11] = link[13] = link[14] = link[15] = 0
+        return
+    tally[:] = 0
+    for p in range(indptr[s3], indptr[s3 + 1]):
+        b = bits[indices[p]]
+        if (b & _INSUB) == 0:
+            tally[b & 7] += 1
+    link[11] = tally[3] + tally[7]
+    link[13] = tally[5] + tally[7]
+    link[14] = tally[6] + tally[7]
+    link[15] = tally[7]
+
+
+@numba.njit(cache=True)
+def _exactly(link):
+    """Möbius inversion over supersets: "adjacent to all of S" -> "adjacent to exactly S"."""
+    for b in range(4):
+        for s in range(1, 16):
+            if not s >> b & 1:
+                link[s] -= link[s | 1 << b]
+
+
+@numba.njit(cache=True)
+def _extend_root(v, indptr, indices, deg, walk2, lut, bits, common, ext, sub, link,
+                 tally, edge_of_slot, edge_at, pair_edge, on_edges, out):
+    """Every connected 4-node set whose smallest node is ``v`` (ESU), each extended once."""
+    _enter(v, 0, sub, indptr, indices, bits, edge_of_slot, edge_at, on_edges)
+    _count_common(v, indptr, indices, common[0], 1)
+    n1 = 0
     for p in range(indptr[v], indptr[v + 1]):
         if indices[p] > v:
-            ext[1, ext_len[1]] = indices[p]
-            ext_len[1] += 1
-    level = 1
-    ptr[1] = 0
-    masks[1] = 0
-    while level >= 1:
-        if ptr[level] == ext_len[level]:
-            level -= 1
-            if level >= 1:
-                _remove_node(sub[level], level, indptr, indices, bits)
-            continue
-        if level == 4 and not want_edges:
-            _count_last_level(ext[4, ptr[4]:ext_len[4]], sub, masks[4], bits, node_lut,
-                              node_counts, hist)
-            ptr[4] = ext_len[4]
-            continue
-        w = ext[level, ptr[level]]
-        ptr[level] += 1
-        links = bits[w] & ((1 << level) - 1)  # adjacency of w to sub[0..level-1]
-        mask = masks[level] | (links << (level * (level - 1) // 2))
-        if level == 4:
-            sub[4] = w
-            _count_set(sub, mask, node_lut, edge_lut, node_counts, edge_counts, want_edges,
-                       indptr, indices, first_upper, first)
-            continue
-        size = 0
-        for i in range(ptr[level], ext_len[level]):
-            ext[level + 1, size] = ext[level, i]
-            size += 1
-        for p in range(indptr[w], indptr[w + 1]):
-            u = indices[p]
-            if u > v and bits[u] == 0:
-                ext[level + 1, size] = u
-                size += 1
-        sub[level] = w
-        _add_node(w, level, indptr, indices, bits)
-        level += 1
-        ext_len[level] = size
-        ptr[level] = 0
-        masks[level] = mask
+            ext[0, n1] = indices[p]
+            n1 += 1
+    for i1 in range(n1):
+        w1 = ext[0, i1]
+        n2 = _next_extension(ext, 0, i1 + 1, n1, w1, v, indptr, indices, bits)
+        _enter(w1, 1, sub, indptr, indices, bits, edge_of_slot, edge_at, on_edges)
+        _count_common(w1, indptr, indices, common[1], 1)
+        for i2 in range(n2):
+            w2 = ext[1, i2]
+            n3 = _next_extension(ext, 1, i2 + 1, n2, w2, v, indptr, indices, bits)
+            _enter(w2, 2, sub, indptr, indices, bits, edge_of_slot, edge_at, on_edges)
+            _extend_triple(sub, n3, ext, bits, deg, walk2, common, indptr, indices, lut, link,
+                           tally, edge_at, pair_edge, on_edges, out)
+            _remove_node(w2, 2, indptr, indices, bits)
+        _count_common(w1, indptr, indices, common[1], -1)
+        _remove_node(w1, 1, indptr, indices, bits)
+    _count_common(v, indptr, indices, common[0], -1)
     _remove_node(v, 0, indptr, indices, bits)
 
 
+@numba.njit(cache=True)
+def _enter(w, position, sub, indptr, indices, bits, edge_of_slot, edge_at, on_edges):
+    """Put ``w`` on ``position`` of the growing set (and record its edge ids when needed)."""
+    sub[position] = w
+    _add_node(w, position, indptr, indices, bits)
+    if on_edges:
+        for p in range(indptr[w], indptr[w + 1]):
+            edge_at[position, indices[p]] = edge_of_slot[p]
+
+
+@numba.njit(cache=True)
+def _next_extension(ext, level, first, stop, w, v, indptr, indices, bits):
+    """ESU: the remaining candidates of ``level`` plus the exclusive neighbours of ``w``."""
+    size = 0
+    for i in range(first, stop):
+        ext[level + 1, size] = ext[level, i]
+        size += 1
+    for p in range(indptr[w], indptr[w + 1]):
+        u = indices[p]
+        if u > v and bits[u] == 0:
+            ext[level + 1, size] = u
+            size += 1
+    return size
+
+
 @numba.njit(parallel=True, cache=True)
-def enumerate_five(indptr, indices, node_lut, edge_lut, num_edges, chunks, want_edges, start, stop):
-    """Node orbits 15-72 ``[n, 58]`` and edge orbits 12-67 ``[E, 56]`` (zeros unless
-    ``want_edges``) of the connected 5-node subgraphs whose root (ESU start node) is in
-    ``range(start, stop)``; summing over a partition of ``range(n)`` gives the full counts."""
+def extend_four_sets(indptr, indices, lut, edge_of_slot, on_edges, chunks, start, stop):
+    """Node orbits 15-72 ``[n, 58]`` (or edge orbits 12-67 ``[E, 56]`` with ``on_edges``), each
+    multiplied by its ``orbits.five_node_multiplicity``.
+
+    For every connected 4-node set ``U`` with smallest node in ``range(start, stop)`` and every
+    node ``w`` outside ``U`` linked to it, the nodes (edges) of ``U`` are credited with their
+    orbit in ``U + w``. A node ``x`` (an edge ``xy``) of a connected 5-node set ``V`` is so
+    credited once per other node ``w`` that leaves ``V - w`` connected, a number fixed by the
+    orbit. ``edge_of_slot`` is :func:`slot_edge_ids`. Memory: a few arrays of ``n`` per chunk.
+    """
     n = indptr.shape[0] - 1
-    first_upper = np.zeros(n, dtype=np.int64)
-    first = np.zeros(n + 1, dtype=np.int64)
+    deg = np.diff(indptr)
+    walk2 = np.zeros(n, dtype=np.int64)  # 2-walks from each node
     for u in range(n):
-        q = indptr[u]
-        while q < indptr[u + 1] and indices[q] < u:
-            q += 1
-        first_upper[u] = q
-        first[u + 1] = first[u] + indptr[u + 1] - q
-    node_parts = np.zeros((chunks, n, 58), dtype=np.int64)
-    edge_parts = np.zeros((chunks, num_edges if want_edges else 0, 56), dtype=np.int64)
+        for p in range(indptr[u], indptr[u + 1]):
+            walk2[u] += deg[indices[p]]
+    rows = indices.shape[0] // 2 if on_edges else n
+    parts = np.zeros((chunks, rows, 56 if on_edges else 58), dtype=np.int64)
     for ch in numba.prange(chunks):
         bits = np.zeros(n, dtype=np.int32)
-        ext = np.empty((5, n), dtype=np.int64)
-        ext_len = np.zeros(5, dtype=np.int64)
-        ptr = np.zeros(5, dtype=np.int64)
-        masks = np.zeros(5, dtype=np.int64)
-        sub = np.zeros(5, dtype=np.int64)
-        hist = np.zeros(16, dtype=np.int64)
+        common = np.zeros((3, n), dtype=np.int64)
+        ext = np.empty((3, n), dtype=np.int64)
+        edge_at = np.zeros((3, n if on_edges else 0), dtype=np.int64)
+        sub = np.zeros(3, dtype=np.int64)
+        link = np.zeros(16, dtype=np.int64)
+        tally = np.zeros(8, dtype=np.int64)
+        pair_edge = np.zeros(6, dtype=np.int64)
         for v in range(start + ch, stop, chunks):
-            _esu_root(v, indptr, indices, node_lut, edge_lut, bits, ext, ext_len, ptr, masks,
-                      sub, hist, node_parts[ch], edge_parts[ch], want_edges, first_upper, first)
-    node_counts = node_parts.sum(axis=0)
-    edge_counts = np.zeros((num_edges, 56), dtype=np.int64)
-    if want_edges:
-        edge_counts = edge_parts.sum(axis=0)
-    return node_counts, edge_counts
+            _extend_root(v, indptr, indices, deg, walk2, lut, bits, common, ext, sub, link,
+                         tally, edge_of_slot, edge_at, pair_edge, on_edges, parts[ch])
+    return parts.sum(axis=0)

@@ -44,7 +44,7 @@ def orbit_features(graph: Any, size: int = 4, *, progress: bool = False) -> np.n
     Args:
         graph: any graph input of :func:`graphkit.graph.as_graph`.
         size: largest graphlet size, 4 (15 orbits) or 5 (73 orbits).
-        progress: progress bar of the 5-node enumeration.
+        progress: progress bar of the 5-node orbit counts.
 
     Returns:
         ``[num_nodes, 15 | 73]`` float32.

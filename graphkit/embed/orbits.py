@@ -32,10 +32,32 @@ degrees, common-neighbour counts and triangles, through a unitriangular system: 
 where :math:`C_{o'}(x)` is the induced count and :math:`A_{o o'}` the number of connected
 spanning subgraphs of the graphlet of :math:`o'` in which the node on :math:`o'` sits on
 :math:`o`. :math:`A` is derived here by brute force from :data:`GRAPHLETS`, never typed in. The
-work is :math:`O(\sum_v d_v^2)`, with memory linear in the number of edges. Orbits of 5-node
-graphlets are counted by enumerating every connected 5-node subgraph once (ESU, Wernicke 2006)
-and reading its orbits from a 1024-entry table; that is exact but costs time proportional to
-the number of such subgraphs, so it is slow around high-degree hubs (see the benchmark).
+work is :math:`O(\sum_v d_v^2)`, with memory linear in the number of edges.
+
+Orbits of 5-node graphlets are counted from the connected 4-node sets :math:`U`, each
+enumerated once (ESU, Wernicke 2006), without listing the 5-node sets. A node :math:`x` on orbit
+:math:`o` of a connected 5-node set :math:`V` is reached from :math:`\mu_o` sets
+:math:`U = V - w` (the nodes :math:`w \ne x` whose removal keeps :math:`V` connected; the
+number depends only on :math:`o`), so
+
+.. math::
+
+    \mu_o \, C_o(x) = \sum_{U \ni x} \; \sum_{\emptyset \ne S \subseteq U}
+    h_U(S) \, [\text{x is on } o \text{ in } U + w_S],
+    \qquad
+    h_U(S) = \sum_{T \supseteq S} (-1)^{|T \setminus S|} c_U(T),
+
+where :math:`h_U(S)` counts the nodes outside :math:`U` whose neighbours in :math:`U` are
+exactly :math:`S` and :math:`c_U(T) = |\bigcap_{t \in T} N(t)| - |\{u \in U \setminus T :
+T \subseteq N(u)\}|` those adjacent to all of :math:`T` (Möbius inversion). :math:`c_U` of a
+single node is its degree; of a pair a common-neighbour count, from 2-walks counted once per
+first and second node of the enumeration (or a scan of one neighbour list); of a triple or the
+quadruple a scan of one neighbour list, run only when all their pairs are non-zero. The work
+is proportional to the number of connected 4-node sets rather than 5-node sets, the memory
+linear in the number of nodes and edges; edge orbits
+are counted the same way, crediting the edges of :math:`U`. This follows the idea of ORCA
+(Hočevar & Demšar 2014), relating 5-node orbits to 4-node graphlets and common neighbours,
+with every coefficient derived by brute force from :data:`GRAPHLETS`.
 
 References:
     T. Hočevar and J. Demšar, "A combinatorial approach to graphlet counting",
@@ -59,7 +81,7 @@ from graphkit.embed import _orbit_kernels as kernels
 from graphkit.errors import ConfigError, GraphInputError
 from graphkit.graph import Graph, as_graph
 
-_FIVE_BATCHES = 100  # progress-bar steps of the 5-node enumeration
+_FIVE_BATCHES = 100  # progress-bar steps of the 5-node counts
 
 __all__ = [
     "GRAPHLETS",
@@ -237,6 +259,48 @@ def five_node_lookup() -> tuple[np.ndarray, np.ndarray]:
     return node_lut, edge_lut
 
 
+@functools.lru_cache(maxsize=2)
+def five_node_multiplicity(on: str = "nodes") -> np.ndarray:
+    """How often the 4-set extension credits a node (edge) for one 5-node graphlet.
+
+    For a node ``x`` (an edge ``xy``) on orbit ``o`` of a 5-node graphlet ``G``: the number of
+    other nodes ``w`` whose removal leaves ``G`` connected, each being one extension
+    ``(G - w) + w`` that reaches ``x`` (``xy``). It depends only on the orbit, which is checked.
+    Returns ``int64 [58]`` (node orbits 15-72) or ``[56]`` (edge orbits 12-67).
+    """
+    first = 15 if on == "nodes" else 12
+    multiplicity = np.zeros(58 if on == "nodes" else 56, dtype=np.int64)
+    for k, edges, node_orbits, edge_orbits in GRAPHLETS:
+        if k < 5:
+            continue
+        parts = [(x,) for x in range(5)] if on == "nodes" else list(edges)
+        orbits = node_orbits if on == "nodes" else edge_orbits
+        for part, orbit in zip(parts, orbits, strict=True):
+            removable = sum(
+                _connected([v for v in range(5) if v != w], edges)
+                for w in range(5)
+                if w not in part
+            )
+            previous = multiplicity[orbit - first]
+            if previous not in (0, removable):
+                raise AssertionError("multiplicity differs within an orbit")  # pragma: no cover
+            multiplicity[orbit - first] = removable
+    return multiplicity
+
+
+def _connected(nodes: list[int], edges: tuple[tuple[int, int], ...]) -> bool:
+    """Whether ``nodes`` induce a connected subgraph of the graph with ``edges``."""
+    reached, frontier = {nodes[0]}, [nodes[0]]
+    while frontier:
+        u = frontier.pop()
+        for a, b in edges:
+            for near, far in ((a, b), (b, a)):
+                if near == u and far in nodes and far not in reached:
+                    reached.add(far)
+                    frontier.append(far)
+    return len(reached) == len(nodes)
+
+
 # ---------------------------------------------------------------------------------------------
 # Input handling
 # ---------------------------------------------------------------------------------------------
@@ -352,10 +416,10 @@ def orbit_counts(
 
     relating induced counts :math:`C` to non-induced counts :math:`N`, which are closed forms
     in degrees, common neighbours, 4-cycles, triangles and 4-cliques (Hočevar & Demšar 2014
-    relate orbit counts the same way), in :math:`O(\sum_v d_v^2)` time. 5-node orbits are
-    enumerated (ESU) and classified: exact, but the time grows with the number of connected
-    5-node subgraphs (at least :math:`\sum_v \binom{d_v}{4}`), minutes on a 20,000-node
-    Barabási–Albert graph with hubs of degree 500 (see ``benchmarks/orbits_speed.py``).
+    relate orbit counts the same way), in :math:`O(\sum_v d_v^2)` time. 5-node orbits extend
+    every connected 4-node set by one node, counting the extensions by their links to the set
+    without listing them (module docstring): about 8 s on a 20,000-node Barabási–Albert graph
+    with hubs of degree 500 on 2 cores (``benchmarks/orbits_speed.py``).
 
     Args:
         graph: any input :func:`graphkit.graph.as_graph` accepts. Directed or weighted graphs
@@ -367,7 +431,7 @@ def orbit_counts(
             ``size`` nodes).
         strict: raise :class:`~graphkit.errors.GraphInputError` instead of fixing the input
             (default ``False``).
-        progress: show a progress bar over batches of start nodes for the 5-node enumeration
+        progress: show a progress bar over batches of start nodes for the 5-node counts
             (the 4-node counts take well under a second per million edges and have none).
 
     Returns:
@@ -393,11 +457,11 @@ def orbit_counts(
     if on == "nodes":
         counts = _node_counts4(indptr, indices, triangles, chunks)
         if size == 5:
-            counts = np.hstack([counts, _five(g, False, progress)[0]])
+            counts = np.hstack([counts, _counts5(g, "nodes", progress)])
         return counts
     counts = _edge_counts4(g, triangles, chunks)
     if size == 5:
-        counts = np.hstack([counts, _five(g, True, progress)[1]])
+        counts = np.hstack([counts, _counts5(g, "edges", progress)])
     return counts
 
 
@@ -416,21 +480,32 @@ def _edge_counts4(g: Graph, triangles: np.ndarray, chunks: int) -> np.ndarray:
     return edge_pair_counts(g, triangles, chunks)
 
 
-def _five(g: Graph, want_edges: bool, progress: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Node orbits 15-72 and edge orbits 12-67, by enumerating connected 5-node subgraphs.
+def _counts5(g: Graph, on: str, progress: bool) -> np.ndarray:
+    """Node orbits 15-72 (edge orbits 12-67) by extending every connected 4-node set.
 
-    The start nodes are processed in batches (one progress-bar step each); a batch's counts
-    are those of the subgraphs rooted in it, so the batches add up to the full counts.
+    Each connected 4-node set ``U`` is enumerated once (ESU, Wernicke 2006). The nodes ``w``
+    outside it are never listed: how many link to exactly the subset ``S`` of ``U`` follows by
+    Möbius inversion from the numbers of nodes adjacent to all of ``S`` (degrees,
+    common-neighbour counts, and a scan for the rarer triples whose pairs all have other common
+    neighbours). A node (edge) of a 5-node graphlet is so credited
+    :func:`five_node_multiplicity` times, divided out here. Memory: a few arrays of ``n`` per
+    thread besides the output. The start nodes are processed in batches, one progress-bar step
+    each.
     """
-    node_lut, edge_lut = five_node_lookup()
-    num_edges, n = g.num_edges // 2, g.num_nodes
     threads = numba.get_num_threads()
-    batches = max(1, min(n, _FIVE_BATCHES)) if progress else 1
-    bounds = np.linspace(0, n, num=batches + 1).astype(np.int64)
-    nodes, edges = None, None
-    for start, stop in tqdm(list(zip(bounds[:-1], bounds[1:], strict=True)), desc="5-node orbits",
-                            unit="batch", disable=not progress):
-        batch = kernels.enumerate_five(g.indptr, g.indices, node_lut, edge_lut, num_edges,
-                                       threads, want_edges, int(start), int(stop))
-        nodes, edges = batch if nodes is None else (nodes + batch[0], edges + batch[1])
-    return nodes, edges
+    node_lut, edge_lut = five_node_lookup()
+    on_edges = on == "edges"
+    lut = edge_lut if on_edges else node_lut
+    edge_of_slot = kernels.slot_edge_ids(g.indptr, g.indices)
+    batches = max(1, min(g.num_nodes, _FIVE_BATCHES)) if progress else 1
+    bounds = np.linspace(0, g.num_nodes, num=batches + 1).astype(np.int64)
+    credited = None
+    for start, stop in tqdm(list(zip(bounds[:-1], bounds[1:], strict=True)),
+                            desc="5-node orbits", unit="batch", disable=not progress):
+        batch = kernels.extend_four_sets(g.indptr, g.indices, lut, edge_of_slot, on_edges,
+                                         threads, int(start), int(stop))
+        credited = batch if credited is None else credited + batch
+    counts, remainder = np.divmod(credited, five_node_multiplicity(on))
+    if remainder.any():
+        raise AssertionError("5-node credits are not multiples of their orbit multiplicity")
+    return counts

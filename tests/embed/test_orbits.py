@@ -19,6 +19,7 @@ from graphkit.embed.orbits import (
     NUM_NODE_ORBITS,
     edge_list,
     five_node_lookup,
+    five_node_multiplicity,
     node_orbit_inverse,
     orbit_counts,
 )
@@ -123,6 +124,18 @@ def test_derived_tables_are_consistent():
                                                            np.flatnonzero(connected)])
 
 
+def test_five_node_multiplicity_hand_values():
+    nodes, edges = five_node_multiplicity("nodes"), five_node_multiplicity("edges")
+    assert nodes.shape == (58,) and edges.shape == (56,) and nodes.min() >= 1 and edges.min() >= 1
+    # path 0-1-2-3-4: only the far end keeps the rest connected when x is an end (orbit 15);
+    # for the centre (orbit 17) both ends do
+    assert nodes[15 - 15] == 1 and nodes[17 - 15] == 2
+    # 4-star: the centre (orbit 23) loses any of 4 leaves, a leaf (orbit 22) any of 3 others
+    assert nodes[23 - 15] == 4 and nodes[22 - 15] == 3
+    assert nodes[72 - 15] == 4  # K5
+    assert edges[12 - 12] == 1 and edges[67 - 12] == 3  # end edge of the path; K5 edge
+
+
 # --- brute force and ORCA -----------------------------------------------------------------------
 
 
@@ -131,6 +144,20 @@ def test_derived_tables_are_consistent():
 def test_node_counts_equal_brute_force(seed, size):
     graph = nx.gnp_random_graph(11, 0.4, seed=seed)
     np.testing.assert_array_equal(orbit_counts(graph, size=size), brute.node_orbits(graph, size))
+
+
+@pytest.mark.parametrize(
+    "graph",
+    [nx.gnp_random_graph(12, 0.8, seed=3), nx.complete_graph(7),
+     nx.complete_multipartite_graph(2, 3, 4)],
+    ids=["dense", "k7", "multipartite"],
+)
+@pytest.mark.parametrize("on", ["nodes", "edges"])
+def test_five_node_counts_on_dense_graphs_equal_brute_force(graph, on):
+    # every triple and quadruple of a 4-node set has common neighbours outside it here
+    expected = (brute.node_orbits(graph, 5) if on == "nodes"
+                else _edge_rows_from_brute(graph, 5))
+    np.testing.assert_array_equal(orbit_counts(graph, size=5, on=on), expected)
 
 
 @pytest.mark.parametrize("size", [4, 5])
