@@ -14,8 +14,9 @@ without ``torch-sparse``: (a) ``pyg-scatter``, message passing on ``edge_index``
 ``pyg-csr``, the same convolution on a ``torch.sparse_csr`` ``adj_t`` (PyG then aggregates with
 a sparse-dense product). They are compared with graphkit's own training of the same model
 (:class:`graphkit.bench.link.LinkModel` with ``'sage'``, trained by the ``_train_epoch`` loop of
-:func:`graphkit.bench.link.train_link_model`), on its default adjacency layout (dense on ddi) and
-on the CSR layout.
+:func:`graphkit.bench.link.train_link_model` with its defaults, pairs scored 16,384 at a time),
+on its default adjacency layout (dense on ddi) in float32 and with ``precision='bf16'``
+(bfloat16 autocast), and on the CSR layout.
 
 Everything runs in one process, one variant after the other. By default the time per epoch is
 *estimated*: one warm-up batch, then ``--batches`` timed batches whose mean is multiplied by
@@ -56,7 +57,14 @@ from torch_geometric.nn import SAGEConv
 from torch_geometric.utils import negative_sampling
 
 from graphkit.bench.job import PeakMemory
-from graphkit.bench.link import LinkModel, _NegativeSampler, _train_epoch
+from graphkit.bench.link import (
+    GNN_DEFAULTS,
+    LinkModel,
+    NegativeSampler,
+    _autocast,
+    _pair_loss_backward,
+    _train_epoch,
+)
 from graphkit.data import load
 from graphkit.layers.encoders import SAGELayer
 from graphkit.layers.propagation import Adjacency
@@ -98,7 +106,7 @@ class Variant:
     name: str
     train: Callable[[torch.Tensor], float]  # trains on these positives (in batches), returns loss
     encode: Callable[[], torch.Tensor]
-    predictor_loss: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], torch.Tensor]
+    predictor_backward: Callable[[torch.Tensor, torch.Tensor, torch.Tensor], None]
     sample: Callable[[int], torch.Tensor]
     results: dict[str, float] = field(default_factory=dict)
 
@@ -138,32 +146,35 @@ def peer_variant(name: str, adj: torch.Tensor, edge_index: torch.Tensor, n: int)
             count += perm.numel()
         return total / count
 
-    return Variant(name, train, lambda: model(emb.weight, adj), loss_fn, sample)
+    return Variant(name, train, lambda: model(emb.weight, adj),
+                   lambda h, pos, neg: loss_fn(h, pos, neg).backward(), sample)
 
 
-def graphkit_variant(name: str, edge_index: torch.Tensor, n: int, layout: str) -> Variant:
-    """graphkit's ``LinkModel('sage')`` trained by ``graphkit.bench.link._train_epoch``."""
+def graphkit_variant(name: str, edge_index: torch.Tensor, n: int, layout: str,
+                     precision: str = "fp32") -> Variant:
+    """graphkit's ``LinkModel('sage')`` trained by ``graphkit.bench.link._train_epoch`` with
+    the runner's defaults (``predictor_chunk`` 16,384) and the given ``precision``."""
     torch.manual_seed(0)
     adj = Adjacency(edge_index, num_nodes=n, layout=layout)
     model = LinkModel(n, None, HIDDEN, "sage", LAYERS, DROPOUT, "mlp", 2)
     optimizer = torch.optim.Adam(model.parameters(), lr=LR)
     generator = torch.Generator().manual_seed(0)
-    sampler = _NegativeSampler(edge_index, n, generator)
-    params = {"batch_size": BATCH, "grad_clip": CLIP}
-
-    def loss_fn(h: torch.Tensor, pos: torch.Tensor, neg: torch.Tensor) -> torch.Tensor:
-        pos_logit, neg_logit = model(h, pos), model(h, neg)
-        return F.binary_cross_entropy_with_logits(pos_logit, torch.ones_like(pos_logit)) + \
-            F.binary_cross_entropy_with_logits(neg_logit, torch.zeros_like(neg_logit))
+    sampler = NegativeSampler(edge_index, n, generator)
+    params = {**GNN_DEFAULTS, "batch_size": BATCH, "grad_clip": CLIP, "precision": precision}
 
     def train(positives: torch.Tensor) -> float:
         return _train_epoch(model, None, adj, positives, sampler, optimizer, params, generator)
 
     def encode() -> torch.Tensor:
         model.train()
-        return model.encode(None, adj)
+        with _autocast(precision):
+            return model.encode(None, adj)
 
-    return Variant(f"{name} (layout {adj.layout!r})", train, encode, loss_fn, sampler)
+    def predictor_backward(h: torch.Tensor, pos: torch.Tensor, neg: torch.Tensor) -> None:
+        _pair_loss_backward(model, h, adj, pos, neg, params)
+
+    label = f"{name} (layout {adj.layout!r}{', bf16' if precision == 'bf16' else ''})"
+    return Variant(label, train, encode, predictor_backward, sampler)
 
 
 def check_equivalence(edge_index: torch.Tensor, adj_t: torch.Tensor, n: int) -> list[str]:
@@ -225,7 +236,7 @@ def measure(variant: Variant, train_pos: torch.Tensor, batches: int, reps: int) 
             neg = variant.sample(BATCH)
             t2 = time.perf_counter()
             h_leaf = h.detach().requires_grad_()
-            variant.predictor_loss(h_leaf, pos, neg).backward()
+            variant.predictor_backward(h_leaf, pos, neg)
             t3 = time.perf_counter()
             parts["encoder"] += (t1 - t0) / reps
             parts["negatives"] += (t2 - t1) / reps
@@ -262,6 +273,7 @@ def main(argv: list[str] | None = None) -> None:
 
     variants = [
         lambda: graphkit_variant("graphkit", edge_index, n, "auto"),
+        lambda: graphkit_variant("graphkit", edge_index, n, "auto", precision="bf16"),
         lambda: graphkit_variant("graphkit", edge_index, n, "sparse"),
         lambda: peer_variant("PyG SAGEConv, torch CSR adj_t (b)", adj_t, edge_index, n),
         lambda: peer_variant("PyG SAGEConv, edge_index scatter (a)", edge_index, edge_index, n),

@@ -21,7 +21,7 @@ import torch
 from torch.nn import functional as F
 
 from graphkit.bench import Job, get_model
-from graphkit.bench.link import _NegativeSampler, evaluate_link_model, link_metrics
+from graphkit.bench.link import NegativeSampler, evaluate_link_model, link_metrics
 from graphkit.bench.link_ncn import NCN_DEFAULTS, NCNLinkModel, PropagationEncoder
 from graphkit.data import load
 from graphkit.layers.ncn import (
@@ -47,7 +47,7 @@ def _profile(dataset, batches: int, seed: int) -> tuple[dict[str, float], float,
     optimizer = torch.optim.Adam([{"params": encoder.parameters(), "lr": p["lr"]},
                                   {"params": predictor.parameters(), "lr": p["predictor_lr"]}])
     generator = torch.Generator().manual_seed(seed)
-    sampler = _NegativeSampler(data.edge_index, data.num_nodes, generator)
+    sampler = NegativeSampler(data.edge_index, data.num_nodes, generator)
     order = torch.randperm(split.train_pos.size(1), generator=generator)
     times: dict[str, float] = defaultdict(float)
     members = 0

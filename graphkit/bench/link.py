@@ -15,6 +15,14 @@ test pairs are scored, and the reported test value is the one at the best valid 
 The defaults are OGB's ogbl-ddi recipe (2 layers, hidden 256, dropout 0.5, lr 0.005,
 batch 65,536, 200 epochs, evaluation every 5 epochs). ``time_limit_s`` stops training after
 the first epoch that ends past the limit (0: no limit); that epoch is always evaluated.
+
+Two settings change how a batch is computed, not what it computes. ``predictor_chunk`` scores
+the batch's pairs in chunks of that many (0: all at once) and backpropagates each chunk into
+the detached encoder output before one backward pass through the encoder: the gradient is the
+batch's, but the activations held at once are a chunk's, which avoids re-mapping large buffers
+on every batch. ``precision='bf16'`` runs the training forward passes under CPU autocast
+(bfloat16 matrix products, float32 parameters and optimiser); evaluation always scores in
+float32, so that rankings are not decided by bfloat16 ties.
 """
 
 from __future__ import annotations
@@ -31,7 +39,7 @@ from graphkit.bench.job import Job, JobOutcome
 from graphkit.bench.metrics import metric_fn
 from graphkit.bench.registry import ModelSpec, register_model
 from graphkit.data.types import LinkSplit
-from graphkit.errors import DatasetError
+from graphkit.errors import ConfigError, DatasetError
 from graphkit.layers import heuristics
 from graphkit.layers.encoders import GNNEncoder
 from graphkit.layers.predictors import PREDICTORS, HadamardMLPPredictor
@@ -55,6 +63,8 @@ GNN_DEFAULTS: dict[str, Any] = {
     "grad_clip": 1.0,
     "layout": "auto",
     "time_limit_s": 0,
+    "predictor_chunk": 16384,
+    "precision": "fp32",
 }
 MF_DEFAULTS: dict[str, Any] = {
     "hidden": 256,
@@ -66,6 +76,8 @@ MF_DEFAULTS: dict[str, Any] = {
     "predictor_layers": 3,
     "grad_clip": 1.0,
     "time_limit_s": 0,
+    "predictor_chunk": 16384,
+    "precision": "fp32",
 }
 
 
@@ -225,8 +237,9 @@ def fit_link_model(job: Job, model: nn.Module, optimizer: torch.optim.Optimizer,
     """The training loop of :func:`train_link_model` for any model with :class:`LinkModel`'s
     interface (``encode``, ``batch_graph``, ``forward(h, pairs, adj)``); ``adj`` is opaque here.
 
-    Uses ``job.params`` keys ``epochs``, ``eval_every``, ``batch_size``, ``grad_clip`` and
-    ``time_limit_s``; the test metrics reported are those of the best valid evaluation.
+    Uses ``job.params`` keys ``epochs``, ``eval_every``, ``batch_size``, ``grad_clip``,
+    ``time_limit_s``, ``predictor_chunk`` and ``precision``; the test metrics reported are those
+    of the best valid evaluation.
     """
     p, data, split = job.params, job.dataset.data, job.dataset.split
     num_nodes = data.num_nodes
@@ -291,6 +304,9 @@ class BestValidEvaluation:
         )
 
 
+PRECISIONS = {"fp32": None, "bf16": torch.bfloat16}
+
+
 def _train_epoch(model, x, adj, train_pos, sampler, optimizer, p, generator) -> float:
     model.train()
     total, count = 0.0, 0
@@ -299,18 +315,54 @@ def _train_epoch(model, x, adj, train_pos, sampler, optimizer, p, generator) -> 
         pos = train_pos[:, order[start : start + p["batch_size"]]]
         optimizer.zero_grad()
         graph = model.batch_graph(adj, pos)
-        h = model.encode(x, graph)
-        pos_logit = model(h, pos, graph)
-        neg_logit = model(h, sampler(pos.size(1)), graph)
-        loss = F.binary_cross_entropy_with_logits(pos_logit, torch.ones_like(pos_logit)) + \
-            F.binary_cross_entropy_with_logits(neg_logit, torch.zeros_like(neg_logit))
-        loss.backward()
+        with _autocast(p["precision"]):
+            h = model.encode(x, graph)
+        loss = _pair_loss_backward(model, h, graph, pos, sampler(pos.size(1)), p)
         if p["grad_clip"]:
             nn.utils.clip_grad_norm_(model.parameters(), p["grad_clip"])
         optimizer.step()
-        total += loss.detach().item() * pos.size(1)
+        total += loss * pos.size(1)
         count += pos.size(1)
     return total / count
+
+
+def _autocast(precision: str) -> torch.autocast:
+    if precision not in PRECISIONS:
+        raise ConfigError(f"precision must be one of {sorted(PRECISIONS)}; got {precision!r}.")
+    dtype = PRECISIONS[precision]
+    return torch.autocast("cpu", dtype=dtype or torch.bfloat16, enabled=dtype is not None)
+
+
+def _pair_loss_backward(model, h: torch.Tensor, graph, pos: torch.Tensor, neg: torch.Tensor,
+                        p: dict) -> float:
+    r"""Backpropagate the batch loss and return its value.
+
+    .. math::
+
+        L = \frac{1}{|P|} \sum_{(u, v) \in P} \mathrm{BCE}(s_{uv}, 1)
+          + \frac{1}{|N|} \sum_{(u, v) \in N} \mathrm{BCE}(s_{uv}, 0)
+
+    The pairs are scored ``p['predictor_chunk']`` at a time on a detached copy of the encoder
+    output ``h``; each chunk's share of :math:`L` is backpropagated at once (its gradient with
+    respect to ``h`` accumulates on the copy), and ``h`` is backpropagated once at the end. By
+    linearity of the gradient this equals backpropagating :math:`L` in one piece.
+    """
+    cut = h.detach().requires_grad_(h.requires_grad)
+    chunk = p["predictor_chunk"] or max(pos.size(1), neg.size(1))
+    total = 0.0
+    for pairs, target in ((pos, 1.0), (neg, 0.0)):
+        for i in range(0, pairs.size(1), chunk):
+            with _autocast(p["precision"]):
+                logits = model(cut, pairs[:, i : i + chunk], graph)
+            loss = F.binary_cross_entropy_with_logits(
+                logits.float(), torch.full_like(logits, target, dtype=torch.float32),
+                reduction="sum",
+            ) / pairs.size(1)
+            loss.backward()
+            total += loss.item()
+    if h.requires_grad:
+        h.backward(cut.grad)
+    return total
 
 
 _HEURISTICS = {

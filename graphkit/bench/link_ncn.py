@@ -59,6 +59,8 @@ NCN_DEFAULTS: dict[str, Any] = {
     "target_link_removal": True,
     "grad_clip": 0.0,
     "time_limit_s": 0,
+    "predictor_chunk": 0,
+    "precision": "fp32",
 }
 NCNC_DEFAULTS: dict[str, Any] = {
     **NCN_DEFAULTS,

@@ -7,6 +7,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from graphkit.errors import ConfigError
+from graphkit.layers.dropout import uniform_dropout
 
 __all__ = ["HadamardMLPPredictor", "DotPredictor", "PREDICTORS"]
 
@@ -18,7 +19,8 @@ class HadamardMLPPredictor(nn.Module):
 
     Args:
         in_channels: embedding size. hidden_channels: MLP width.
-        num_layers: linear layers (default 3). dropout: between layers (default 0.5).
+        num_layers: linear layers (default 3). dropout: between layers (default 0.5), drawn by
+            :func:`~graphkit.layers.dropout.uniform_dropout` (the activations are large).
     Returns logits of shape ``[M]`` for pairs ``[2, M]``.
     """
 
@@ -42,7 +44,7 @@ class HadamardMLPPredictor(nn.Module):
         # index_select's backward is markedly faster on CPU than advanced indexing's
         x = h.index_select(0, pairs[0]) * h.index_select(0, pairs[1])
         for lin in self.lins[:-1]:
-            x = F.dropout(F.relu(lin(x)), p=self.dropout, training=self.training)
+            x = uniform_dropout(F.relu(lin(x)), self.dropout, self.training)
         return self.lins[-1](x).squeeze(-1)
 
     def __repr__(self) -> str:

@@ -14,6 +14,7 @@ from graphkit.bench.link import (
     BestValidEvaluation,
     LinkModel,
     NegativeSampler,
+    _pair_loss_backward,
     evaluate_link_model,
     link_metrics,
     run_heuristic,
@@ -24,7 +25,7 @@ from graphkit.data import get_info
 from graphkit.data.splits import random_link_split, training_graph
 from graphkit.data.synthetic import planted_link_graph
 from graphkit.data.types import LinkSplit, LoadedDataset
-from graphkit.errors import DatasetError
+from graphkit.errors import ConfigError, DatasetError
 from graphkit.layers import adamic_adar, common_neighbors, resource_allocation
 from graphkit.layers.propagation import Adjacency
 
@@ -70,6 +71,52 @@ def test_training_learns_planted_communities(planted, model, params):
     assert best["valid"] == max(p["valid"] for p in outcome.history) == outcome.valid["auc"]
     assert best["test"] == outcome.test["auc"]
     assert outcome.epochs_run == 10 and outcome.num_params > 0
+
+
+def _batch_gradients(planted, chunk: int, precision: str = "fp32"):
+    torch.manual_seed(0)
+    model = LinkModel(planted.data.num_nodes, None, 16, "sage", dropout=0.0)
+    adj = Adjacency(planted.data.edge_index, num_nodes=planted.data.num_nodes)
+    pos = planted.split.train_pos[:, :300]
+    neg = torch.randint(0, planted.data.num_nodes, (2, 300), generator=torch.Generator().manual_seed(1))
+    h = model.encode(None, adj)
+    loss = _pair_loss_backward(model, h, adj, pos, neg,
+                               {"predictor_chunk": chunk, "precision": precision})
+    return loss, {name: t.grad.clone() for name, t in model.named_parameters()}
+
+
+def test_chunked_pair_loss_equals_the_whole_batch(planted):
+    # chunks of 64 pairs (the last one short) against one piece, and against autograd on the
+    # textbook loss; dropout is off, so only float rounding may differ
+    whole_loss, whole = _batch_gradients(planted, chunk=0)
+    chunk_loss, chunked = _batch_gradients(planted, chunk=64)
+    torch.manual_seed(0)
+    model = LinkModel(planted.data.num_nodes, None, 16, "sage", dropout=0.0)
+    adj = Adjacency(planted.data.edge_index, num_nodes=planted.data.num_nodes)
+    pos = planted.split.train_pos[:, :300]
+    neg = torch.randint(0, planted.data.num_nodes, (2, 300), generator=torch.Generator().manual_seed(1))
+    h = model.encode(None, adj)
+    pos_logit, neg_logit = model(h, pos), model(h, neg)
+    reference = torch.nn.functional.binary_cross_entropy_with_logits(
+        pos_logit, torch.ones_like(pos_logit)
+    ) + torch.nn.functional.binary_cross_entropy_with_logits(neg_logit, torch.zeros_like(neg_logit))
+    reference.backward()
+    assert chunk_loss == pytest.approx(whole_loss, rel=1e-5)
+    assert whole_loss == pytest.approx(reference.item(), rel=1e-5)
+    for name, t in model.named_parameters():
+        torch.testing.assert_close(chunked[name], t.grad, rtol=1e-4, atol=1e-6, msg=name)
+        torch.testing.assert_close(whole[name], t.grad, rtol=1e-4, atol=1e-6, msg=name)
+
+
+def test_bfloat16_training_stays_close_and_precision_is_checked(planted):
+    fp32_loss, fp32 = _batch_gradients(planted, chunk=128)
+    bf16_loss, bf16 = _batch_gradients(planted, chunk=128, precision="bf16")
+    assert bf16_loss == pytest.approx(fp32_loss, rel=0.02)
+    for name in fp32:  # bfloat16 keeps about 3 significant digits
+        cosine = torch.nn.functional.cosine_similarity(fp32[name].flatten(), bf16[name].flatten(), dim=0)
+        assert cosine > 0.99, name
+    with pytest.raises(ConfigError, match="precision must be one of"):
+        _batch_gradients(planted, chunk=128, precision="fp16")
 
 
 def test_untrained_model_scores_near_chance(planted):
