@@ -70,9 +70,21 @@ class Adjacency:
         return self._cache[normalization]
 
     def matmul(self, x: torch.Tensor, normalization: Normalization = "sum") -> torch.Tensor:
-        """``M @ x`` for the chosen normalisation ``M``; differentiable in ``x``."""
+        """``M @ x`` for the chosen normalisation ``M``; differentiable in ``x``.
+
+        Under CPU autocast a dense ``M`` is used in the autocast dtype from a cached copy
+        (autocast would otherwise convert all :math:`n^2` entries on every call).
+        """
         matrix = self.matrix(normalization)
-        return matrix @ x if self.layout == "dense" else torch.sparse.mm(matrix, x)
+        if self.layout == "sparse":
+            return torch.sparse.mm(matrix, x)
+        if torch.is_autocast_enabled("cpu"):
+            dtype = torch.get_autocast_dtype("cpu")
+            key = f"{normalization}:{dtype}"
+            if key not in self._cache:
+                self._cache[key] = matrix.to(dtype)
+            return self._cache[key] @ x.to(dtype)
+        return matrix @ x
 
     def _build(self, normalization: Normalization) -> torch.Tensor:
         n = self.num_nodes

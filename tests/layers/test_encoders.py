@@ -130,6 +130,19 @@ def test_adjacency_rejects_bad_layout_and_normalization():
         Adjacency(_path4()).matrix("row")
 
 
+def test_dense_product_under_bf16_autocast_uses_one_cached_copy():
+    adj = Adjacency(_path4(), layout="dense")
+    x = torch.randn(4, 3)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        first = adj.matmul(x, "mean")
+        cached = adj._cache["mean:torch.bfloat16"]
+        second = adj.matmul(x, "mean")
+    assert first.dtype == torch.bfloat16 and adj._cache["mean:torch.bfloat16"] is cached
+    torch.testing.assert_close(second, first)
+    torch.testing.assert_close(first.float(), adj.matmul(x, "mean"), rtol=2e-2, atol=2e-2)
+    assert adj.matmul(x, "mean").dtype == torch.float32  # outside autocast: float32 again
+
+
 def test_auto_layout_picks_dense_for_dense_small_graphs():
     assert Adjacency(_path4()).layout == "dense"  # density 6/16
     ring = torch.arange(1000)
