@@ -19,8 +19,8 @@ the first epoch that ends past the limit (0: no limit); that epoch is always eva
 Two settings change how a batch is computed, not what it computes. ``predictor_chunk`` scores
 the batch's pairs in chunks of that many (0: all at once) and backpropagates each chunk into
 the detached encoder output before one backward pass through the encoder: the gradient is the
-batch's, but the activations held at once are a chunk's, which avoids re-mapping large buffers
-on every batch. ``precision='bf16'`` runs the training forward passes under CPU autocast
+batch's, but the activations held at once are a chunk's (smaller buffers, faster on CPU:
+``benchmarks/link_ddi_speed.py``). ``precision='bf16'`` runs the training forward passes under CPU autocast
 (bfloat16 matrix products, float32 parameters and optimiser); evaluation always scores in
 float32, so that rankings are not decided by bfloat16 ties.
 """
@@ -242,6 +242,12 @@ def fit_link_model(job: Job, model: nn.Module, optimizer: torch.optim.Optimizer,
     of the best valid evaluation.
     """
     p, data, split = job.params, job.dataset.data, job.dataset.split
+    chunk = p["predictor_chunk"]
+    if isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 0:
+        raise ConfigError(
+            f"predictor_chunk must be an integer >= 0 (0: score a batch's pairs at once); got {chunk!r}."
+        )
+    _autocast(p["precision"])  # an unknown precision fails here, before any training
     num_nodes = data.num_nodes
     generator = torch.Generator().manual_seed(job.seed)
     sampler = NegativeSampler(data.edge_index, num_nodes, generator)

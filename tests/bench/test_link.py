@@ -119,6 +119,17 @@ def test_bfloat16_training_stays_close_and_precision_is_checked(planted):
         _batch_gradients(planted, chunk=128, precision="fp16")
 
 
+@pytest.mark.parametrize("key, value, message", [
+    ("predictor_chunk", -1, "predictor_chunk must be an integer >= 0"),
+    ("predictor_chunk", 0.5, "predictor_chunk must be an integer >= 0"),
+    ("precision", "fp16", "precision must be one of"),
+])
+def test_bad_batch_settings_fail_before_training(planted, key, value, message):
+    params = {**GNN_DEFAULTS, "epochs": 1, "hidden": 8, key: value}
+    with pytest.raises(ConfigError, match=message):
+        get_model("link", "sage").run(Job(planted, "sage", params, seed=0, metric="auc"))
+
+
 def test_untrained_model_scores_near_chance(planted):
     # the reference point of the threshold above: an untrained model is no better than chance
     torch.manual_seed(0)
