@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 import torch
-from torch_geometric.data import Data
 
 from graphkit.bench import Job, get_model
 from graphkit.bench.link import (
@@ -21,9 +20,6 @@ from graphkit.bench.link import (
     train_link_model,
 )
 from graphkit.bench.metrics import average_precision, mrr, roc_auc
-from graphkit.data import get_info
-from graphkit.data.splits import random_link_split, training_graph
-from graphkit.data.synthetic import planted_link_graph
 from graphkit.data.types import LinkSplit, LoadedDataset
 from graphkit.errors import ConfigError, DatasetError
 from graphkit.layers import adamic_adar, common_neighbors, resource_allocation
@@ -35,17 +31,17 @@ def _cache(tmp_path, monkeypatch):
     monkeypatch.setenv("GRAPHKIT_CACHE", str(tmp_path / "cache"))
 
 
-def _dataset(graph: Data, split: LinkSplit) -> LoadedDataset:
-    n = graph.num_nodes
-    data = Data(edge_index=training_graph(split, n), num_nodes=n)
-    return LoadedDataset("planted", "link", data, split, get_info("sbm"), seed=0)
+@pytest.fixture(scope="module")
+def planted(planted_link_dataset) -> LoadedDataset:
+    """20 communities of 20 nodes (p_in 0.7, p_out 0.002), a random 85/5/10 split."""
+    return planted_link_dataset({"seed": 0}, seed=0)
 
 
 @pytest.fixture(scope="module")
-def planted() -> LoadedDataset:
-    """20 communities of 20 nodes (p_in 0.7, p_out 0.002), a random 85/5/10 split."""
-    graph = planted_link_graph(seed=0)
-    return _dataset(graph, random_link_split(graph, seed=0))
+def small(planted_link_dataset) -> LoadedDataset:
+    """4 communities of 8 nodes (p_in 0.6, p_out 0.05), a random 70/10/20 split."""
+    return planted_link_dataset({"seed": 1, "test_ratio": 0.2, "valid_ratio": 0.1},
+                                num_communities=4, community_size=8, p_in=0.6, p_out=0.05, seed=3)
 
 
 # ---------------------------------------------------------------- training
@@ -73,14 +69,19 @@ def test_training_learns_planted_communities(planted, model, params):
     assert outcome.epochs_run == 10 and outcome.num_params > 0
 
 
-def _batch_gradients(planted, chunk: int, precision: str = "fp32"):
+def _small_batch(planted):
+    """An untrained sage LinkModel without dropout, its graph, 300 positives, 300 negatives."""
     torch.manual_seed(0)
     model = LinkModel(planted.data.num_nodes, None, 16, "sage", dropout=0.0)
     adj = Adjacency(planted.data.edge_index, num_nodes=planted.data.num_nodes)
     pos = planted.split.train_pos[:, :300]
     neg = torch.randint(0, planted.data.num_nodes, (2, 300), generator=torch.Generator().manual_seed(1))
-    h = model.encode(None, adj)
-    loss = _pair_loss_backward(model, h, adj, pos, neg,
+    return model, adj, pos, neg
+
+
+def _batch_gradients(planted, chunk: int, precision: str = "fp32"):
+    model, adj, pos, neg = _small_batch(planted)
+    loss = _pair_loss_backward(model, model.encode(None, adj), adj, pos, neg,
                                {"predictor_chunk": chunk, "precision": precision})
     return loss, {name: t.grad.clone() for name, t in model.named_parameters()}
 
@@ -90,11 +91,7 @@ def test_chunked_pair_loss_equals_the_whole_batch(planted):
     # textbook loss; dropout is off, so only float rounding may differ
     whole_loss, whole = _batch_gradients(planted, chunk=0)
     chunk_loss, chunked = _batch_gradients(planted, chunk=64)
-    torch.manual_seed(0)
-    model = LinkModel(planted.data.num_nodes, None, 16, "sage", dropout=0.0)
-    adj = Adjacency(planted.data.edge_index, num_nodes=planted.data.num_nodes)
-    pos = planted.split.train_pos[:, :300]
-    neg = torch.randint(0, planted.data.num_nodes, (2, 300), generator=torch.Generator().manual_seed(1))
+    model, adj, pos, neg = _small_batch(planted)
     h = model.encode(None, adj)
     pos_logit, neg_logit = model(h, pos), model(h, neg)
     reference = torch.nn.functional.binary_cross_entropy_with_logits(
@@ -149,16 +146,11 @@ def test_link_metrics():
 # ---------------------------------------------------------------- heuristics
 
 
-def _small_dataset() -> LoadedDataset:
-    graph = planted_link_graph(num_communities=4, community_size=8, p_in=0.6, p_out=0.05, seed=3)
-    return _dataset(graph, random_link_split(graph, seed=1, test_ratio=0.2, valid_ratio=0.1))
-
-
 @pytest.mark.parametrize(
     "name, function", [("cn", common_neighbors), ("aa", adamic_adar), ("ra", resource_allocation)]
 )
-def test_heuristics_equal_direct_computation(name, function):
-    dataset = _small_dataset()
+def test_heuristics_equal_direct_computation(small, name, function):
+    dataset = small
     split, train = dataset.split, dataset.data.edge_index
     outcome = get_model("link", name).run(Job(dataset, name, {}, seed=0, metric="auc"))
     assert outcome == run_heuristic(Job(dataset, name, {}, seed=0, metric="auc"), name)
@@ -170,10 +162,10 @@ def test_heuristics_equal_direct_computation(name, function):
     assert outcome.best_epoch is None and outcome.num_params == 0
 
 
-def test_heuristics_score_on_the_training_graph_only():
+def test_heuristics_score_on_the_training_graph_only(small):
     # held-out positives are not edges of the graph the heuristics see: a leak would make their
     # neighbourhoods (and so the scores) differ from the direct computation on the training graph
-    dataset = _small_dataset()
+    dataset = small
     train = set(map(tuple, dataset.data.edge_index.t().tolist()))
     for part in ("valid_pos", "test_pos"):
         pairs = getattr(dataset.split, part)
@@ -232,8 +224,8 @@ def _per_positive(dataset: LoadedDataset, k: int = 5) -> LoadedDataset:
     return LoadedDataset("planted", "link", dataset.data, per_positive, dataset.info)
 
 
-def test_per_positive_heuristic_matches_direct_mrr():
-    dataset = _per_positive(_small_dataset())
+def test_per_positive_heuristic_matches_direct_mrr(small):
+    dataset = _per_positive(small)
     split, train = dataset.split, dataset.data.edge_index
     outcome = run_heuristic(Job(dataset, "cn", {}, seed=0, metric="mrr"), "cn")
     for part in ("valid", "test"):

@@ -5,13 +5,9 @@ from __future__ import annotations
 
 import pytest
 import torch
-from torch_geometric.data import Data
 
 from graphkit.bench import Job, get_model
 from graphkit.bench.link_ncn import NCN_DEFAULTS, NCNC_DEFAULTS, NCNLinkModel, PropagationEncoder
-from graphkit.data import get_info
-from graphkit.data.splits import random_link_split, training_graph
-from graphkit.data.synthetic import planted_link_graph
 from graphkit.data.types import LoadedDataset
 from graphkit.errors import ConfigError
 from graphkit.layers import NCNPredictor, pair_sets
@@ -19,12 +15,10 @@ from graphkit.layers.ncn import neighbor_lists
 
 
 @pytest.fixture(scope="module")
-def planted() -> LoadedDataset:
-    """8 communities of 12 nodes (p_in 0.6, p_out 0.01), a random 85/5/10 split."""
-    graph = planted_link_graph(num_communities=8, community_size=12, p_in=0.6, p_out=0.01, seed=0)
-    split = random_link_split(graph, seed=0)
-    data = Data(edge_index=training_graph(split, graph.num_nodes), num_nodes=graph.num_nodes)
-    return LoadedDataset("planted", "link", data, split, get_info("sbm"), seed=0)
+def planted(planted_link_dataset) -> LoadedDataset:
+    """8 communities of 12 nodes (p_in 0.6, p_out 0.01), no features, a random 85/5/10 split."""
+    return planted_link_dataset({"seed": 0}, num_communities=8, community_size=12, p_in=0.6,
+                                p_out=0.01, seed=0)
 
 
 _SMALL = {"hidden": 16, "batch_size": 64, "epochs": 4, "eval_every": 2, "lr": 0.01,

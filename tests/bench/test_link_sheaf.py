@@ -6,13 +6,10 @@ from __future__ import annotations
 
 import pytest
 import torch
-from torch_geometric.data import Data
 
 from graphkit.bench import BenchConfig, Job, get_model, model_names, run
 from graphkit.bench.link_sheaf import SHEAF_LINK_DEFAULTS, SheafLinkModel
-from graphkit.data import get_info, load
-from graphkit.data.splits import random_link_split, training_graph
-from graphkit.data.synthetic import planted_link_graph
+from graphkit.data import load
 from graphkit.data.types import LoadedDataset
 from graphkit.errors import ConfigError
 
@@ -27,12 +24,10 @@ def _cache(tmp_path, monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def planted() -> LoadedDataset:
+def planted(planted_link_dataset) -> LoadedDataset:
     """8 communities of 12 nodes (p_in 0.6, p_out 0.01), no features, a random 85/5/10 split."""
-    graph = planted_link_graph(num_communities=8, community_size=12, p_in=0.6, p_out=0.01, seed=0)
-    split = random_link_split(graph, seed=0)
-    data = Data(edge_index=training_graph(split, graph.num_nodes), num_nodes=graph.num_nodes)
-    return LoadedDataset("planted", "link", data, split, get_info("sbm"), seed=0)
+    return planted_link_dataset({"seed": 0}, num_communities=8, community_size=12, p_in=0.6,
+                                p_out=0.01, seed=0)
 
 
 def test_registered_for_the_link_task_with_the_ddi_recipe():

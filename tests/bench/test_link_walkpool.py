@@ -8,7 +8,6 @@ import dataclasses
 import numpy as np
 import pytest
 import torch
-from torch_geometric.data import Data
 from torch_geometric.nn import DenseGCNConv
 
 from graphkit.bench import Job, get_model
@@ -21,8 +20,6 @@ from graphkit.bench.link_walkpool import (
     train_walkpool,
 )
 from graphkit.data import get_info
-from graphkit.data.splits import random_link_split, training_graph
-from graphkit.data.synthetic import planted_link_graph
 from graphkit.data.types import LoadedDataset
 from graphkit.errors import ConfigError
 from graphkit.graph import as_graph
@@ -35,12 +32,10 @@ def _cache(tmp_path, monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def tiny() -> LoadedDataset:
+def tiny(planted_link_dataset) -> LoadedDataset:
     """6 communities of 8 nodes (p_in 0.7): about 100 edges, a random 85/5/10 split."""
-    graph = planted_link_graph(num_communities=6, community_size=8, p_in=0.7, p_out=0.01, seed=0)
-    split = random_link_split(graph, seed=0, valid_ratio=0.1, test_ratio=0.2)
-    data = Data(edge_index=training_graph(split, graph.num_nodes), num_nodes=graph.num_nodes)
-    return LoadedDataset("planted", "link", data, split, get_info("sbm"), seed=0)
+    return planted_link_dataset({"seed": 0, "valid_ratio": 0.1, "test_ratio": 0.2},
+                                num_communities=6, community_size=8, p_in=0.7, p_out=0.01, seed=0)
 
 
 def _job(dataset, **params):

@@ -1,0 +1,28 @@
+"""Shared fixtures of the benchmark-task tests."""
+
+from __future__ import annotations
+
+import pytest
+from torch_geometric.data import Data
+
+from graphkit.data import get_info
+from graphkit.data.splits import random_link_split, training_graph
+from graphkit.data.synthetic import planted_link_graph
+from graphkit.data.types import LoadedDataset
+
+
+@pytest.fixture(scope="session")
+def planted_link_dataset():
+    """Factory ``make(split_options, **graph_options) -> LoadedDataset``.
+
+    The graph is ``planted_link_graph(**graph_options)`` split by
+    ``random_link_split(graph, **split_options)``; ``data`` holds the training graph only.
+    """
+
+    def make(split_options: dict, **graph_options) -> LoadedDataset:
+        graph = planted_link_graph(**graph_options)
+        split = random_link_split(graph, **split_options)
+        data = Data(edge_index=training_graph(split, graph.num_nodes), num_nodes=graph.num_nodes)
+        return LoadedDataset("planted", "link", data, split, get_info("sbm"), seed=0)
+
+    return make
