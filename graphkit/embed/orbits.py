@@ -276,11 +276,7 @@ def five_node_multiplicity(on: str = "nodes") -> np.ndarray:
         parts = [(x,) for x in range(5)] if on == "nodes" else list(edges)
         orbits = node_orbits if on == "nodes" else edge_orbits
         for part, orbit in zip(parts, orbits, strict=True):
-            removable = sum(
-                _connected([v for v in range(5) if v != w], edges)
-                for w in range(5)
-                if w not in part
-            )
+            removable = sum(_connected_without(w, edges) for w in range(5) if w not in part)
             previous = multiplicity[orbit - first]
             if previous not in (0, removable):
                 raise AssertionError("multiplicity differs within an orbit")  # pragma: no cover
@@ -288,17 +284,15 @@ def five_node_multiplicity(on: str = "nodes") -> np.ndarray:
     return multiplicity
 
 
-def _connected(nodes: list[int], edges: tuple[tuple[int, int], ...]) -> bool:
-    """Whether ``nodes`` induce a connected subgraph of the graph with ``edges``."""
-    reached, frontier = {nodes[0]}, [nodes[0]]
-    while frontier:
-        u = frontier.pop()
-        for a, b in edges:
-            for near, far in ((a, b), (b, a)):
-                if near == u and far in nodes and far not in reached:
-                    reached.add(far)
-                    frontier.append(far)
-    return len(reached) == len(nodes)
+def _connected_without(w: int, edges: tuple[tuple[int, int], ...]) -> bool:
+    """Whether a 5-node graph with ``edges`` stays connected when node ``w`` is removed.
+
+    The remaining 4 nodes, relabelled ``0..3``, are connected exactly when their edge set is a
+    key of :func:`labelled_graphlets` (which lists every connected labelled graph).
+    """
+    rank = {v: i for i, v in enumerate(v for v in range(5) if v != w)}
+    kept = frozenset(tuple(sorted((rank[a], rank[b]))) for a, b in edges if w not in (a, b))
+    return kept in labelled_graphlets() and len({v for e in kept for v in e}) == 4
 
 
 # ---------------------------------------------------------------------------------------------
