@@ -7,9 +7,10 @@ r"""Inverted dropout whose mask is drawn from uniforms, for large activations on
 
 so :math:`P(m_i = 1) = 1 - p` and :math:`\mathbb{E}[\mathrm{dropout}(x)] = x`, the same
 distribution as :func:`torch.nn.functional.dropout`. On CPU, torch draws that function's mask
-with ``bernoulli_``, which took about 70 % of the Hadamard-MLP predictor's time on ogbl-ddi
-batches (65,536 x 256 activations); comparing ``torch.rand`` with ``p`` is about 3x faster
-(``benchmarks/link_ddi_speed.py``). The random stream differs from ``F.dropout``'s.
+with ``bernoulli_``, which took about 71 % of the Hadamard-MLP predictor's time on ogbl-ddi
+batches (65,536 x 256 activations); comparing ``torch.rand`` with ``p`` makes the whole dropout
+about 1.8x faster and the predictor pass about 1.7x faster
+(``benchmarks/dropout_mask_speed.py``). The random stream differs from ``F.dropout``'s.
 """
 
 from __future__ import annotations
