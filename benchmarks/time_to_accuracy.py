@@ -9,7 +9,9 @@ runner does). Also prints the full-run numbers and the mean over seeds.
 
 Usage (from the repository root)::
 
-    python benchmarks/time_to_accuracy.py runs/ddi-sage-bf16 --budget 900
+    python benchmarks/time_to_accuracy.py runs/ddi-sage-bf16 --budget 900 [--curves]
+
+``--curves`` also prints every evaluation of every seed (epoch, valid, test, seconds).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("run", type=Path, help="a graphkit bench --out directory")
     parser.add_argument("--budget", type=float, default=900.0, help="seconds (default 900)")
+    parser.add_argument("--curves", action="store_true", help="print every evaluation too")
     args = parser.parse_args(argv)
     records = [json.loads(line) for line in (args.run / "results.jsonl").read_text().splitlines()]
     print(f"| seed | metric | full run: valid | test | best epoch | wall (s) | within {args.budget:.0f} s: "
@@ -51,6 +54,11 @@ def main(argv: list[str] | None = None) -> None:
         print(f"| {r['seed']} | {metric} | {100 * r['metrics']['valid'][metric]:.2f} | "
               f"{full_tests[-1]:.2f} | {r['best_epoch']} | {r['wall_time_s']:.0f} | "
               + " | ".join(cells) + " |")
+    if args.curves:
+        for r in sorted(records, key=lambda r: (r["dataset"], r["model"], r["seed"])):
+            points = ", ".join(f"{p['epoch']}: {100 * p['valid']:.1f}/{100 * p['test']:.1f} "
+                               f"@{p['time_s']:.0f}s" for p in r["history"])
+            print(f"\nseed {r['seed']} (epoch: valid/test @time): {points}")
     for label, values in (("full run", full_tests), (f"within {args.budget:.0f} s", within_tests)):
         if values:
             spread = statistics.stdev(values) if len(values) > 1 else float("nan")
