@@ -268,6 +268,8 @@ def five_node_multiplicity(on: str = "nodes") -> np.ndarray:
     ``(G - w) + w`` that reaches ``x`` (``xy``). It depends only on the orbit, which is checked.
     Returns ``int64 [58]`` (node orbits 15-72) or ``[56]`` (edge orbits 12-67).
     """
+    if on not in ("nodes", "edges"):
+        raise ConfigError(f"five_node_multiplicity: on must be 'nodes' or 'edges'; got {on!r}.")
     first = 15 if on == "nodes" else 12
     multiplicity = np.zeros(58 if on == "nodes" else 56, dtype=np.int64)
     for k, edges, node_orbits, edge_orbits in GRAPHLETS:

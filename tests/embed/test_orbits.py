@@ -134,6 +134,8 @@ def test_five_node_multiplicity_hand_values():
     assert nodes[23 - 15] == 4 and nodes[22 - 15] == 3
     assert nodes[72 - 15] == 4  # K5
     assert edges[12 - 12] == 1 and edges[67 - 12] == 3  # end edge of the path; K5 edge
+    with pytest.raises(ConfigError, match="on must be 'nodes' or 'edges'"):
+        five_node_multiplicity("pairs")
 
 
 # --- brute force and ORCA -----------------------------------------------------------------------
