@@ -79,7 +79,7 @@ _COMMON: dict[str, Any] = {
 #: Default hyperparameters of every model (``--set key=value`` overrides them).
 NODE_DEFAULTS: dict[str, dict[str, Any]] = {
     "mlp": {**_COMMON, "hidden": 64, "num_layers": 2},
-    "gcn": {**_COMMON, "hidden": 16, "num_layers": 2},
+    "gcn": {**_COMMON, "hidden": 16, "num_layers": 2, "self_loops": "remaining", "init": "glorot"},
     "sage": {**_COMMON, "hidden": 64, "num_layers": 2},
     "gin": {**_COMMON, "hidden": 64, "num_layers": 2},
     "gat": {**_COMMON, "hidden": 8, "heads": 8, "num_layers": 2, "lr": 0.005, "dropout": 0.6,
@@ -107,6 +107,8 @@ NODE_DEFAULTS.update({
 })
 _NSD_MAPS = {"nsd-diag": "diag", "nsd-orth": "orth", "nsd-gen": "general"}
 _LAYERS = {"gcn": GCNLayer, "sage": SAGELayer, "gin": GINLayer}
+# hyperparameters passed to every layer of the model
+_LAYER_OPTIONS = {"gcn": ("self_loops", "init")}
 _GIB = 2**30
 # inputs sparser than this are kept as sparse COO tensors (cheaper input dropout)
 _SPARSE_INPUT_DENSITY = 0.25
@@ -152,12 +154,14 @@ class NodeModel(nn.Module):
         input_dropout: dropout on the input of the first layer (default ``None``: ``dropout``).
         heads: GAT attention heads in the hidden layers (default 8).
         K, alpha: APPNP propagation steps and teleport probability (default 10, 0.1).
+        layer_options: extra keyword arguments of every layer (GCN: ``self_loops``, ``init``
+            of :class:`~graphkit.layers.encoders.GCNLayer`).
     """
 
     def __init__(
         self, kind: str, in_channels: int | None, hidden: int, out_channels: int, num_nodes: int,
         num_layers: int = 2, dropout: float = 0.5, heads: int = 8, K: int = 10, alpha: float = 0.1,
-        input_dropout: float | None = None,
+        input_dropout: float | None = None, layer_options: dict[str, Any] | None = None,
     ) -> None:
         super().__init__()
         if kind not in NODE_DEFAULTS or kind == "linear" or kind in _NSD_MAPS:
@@ -179,7 +183,10 @@ class NodeModel(nn.Module):
         else:
             sizes = [width] + [hidden] * (num_layers - 1) + [out_channels]
             layer = _LAYERS.get(kind, nn.Linear)
-            self.layers = nn.ModuleList(layer(a, b) for a, b in zip(sizes, sizes[1:], strict=False))
+            options = layer_options or {}
+            self.layers = nn.ModuleList(
+                layer(a, b, **options) for a, b in zip(sizes, sizes[1:], strict=False)
+            )
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -408,7 +415,7 @@ def train_node_model(job: Job, kind: str, build: ModelBuilder | None = None) -> 
         model = NodeModel(
             kind, None if x is None else x.size(1), p["hidden"], num_classes, num_nodes,
             p["num_layers"], p["dropout"], p.get("heads", 8), p.get("K", 10), p.get("alpha", 0.1),
-            p["input_dropout"],
+            p["input_dropout"], {key: p[key] for key in _LAYER_OPTIONS.get(kind, ())},
         )
     else:
         model = build(job, None if x is None else x.size(1), num_classes)

@@ -25,9 +25,10 @@ from graphkit.layers.rewire.drew import DRewGNN
 
 __all__ = ["DREW_DEFAULTS", "DRewNodeModel"]
 
-#: default hyperparameters of ``drew-gcn`` (GCN's, less ``input_dropout``: one ``dropout`` rate)
+#: default hyperparameters of ``drew-gcn``: GCN's, less ``input_dropout`` (one ``dropout`` rate) and
+#: the ``GCNLayer`` options ``self_loops`` and ``init`` (DRew's layers are its own)
 DREW_DEFAULTS: dict[str, Any] = {
-    **{k: v for k, v in NODE_DEFAULTS["gcn"].items() if k != "input_dropout"},
+    **{k: v for k, v in NODE_DEFAULTS["gcn"].items() if k not in ("input_dropout", "self_loops", "init")},
     "hidden": 64, "num_layers": 4, "dropout": 0.0, "nu": 1, "max_k": 0,
 }
 

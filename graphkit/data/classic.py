@@ -110,7 +110,10 @@ def load_webkb(
 
     Node task: split ``split_id`` (0-9, default 0) of the 60/20/20 splits of Pei et al.
     (ICLR 2020); option ``direction`` (``'undirected'``, default, ``'out'`` or ``'in'``, see
-    :data:`DIRECTIONS`) sets the message direction over the stored directed edges. Link task: a
+    :data:`DIRECTIONS`) sets the message direction over the stored directed edges, and option
+    ``self_loops`` (``'remove'``, default, or ``'keep'``) what happens to the stored self-loops
+    (Cornell 3, Texas 16, Wisconsin 16: ``'keep'`` matches code that builds its adjacency from
+    the raw edge file, such as geom-gcn's and Yan et al.'s). Link task: a
     seeded random link split (options ``valid_ratio``, ``test_ratio``). Arguments as in
     :func:`load_planetoid`.
     """
@@ -156,12 +159,14 @@ def _geom_gcn_task(
         return _random_link_task(info, data, seed, options)
     options = dict(options)
     direction = options.pop("direction", "undirected")
+    self_loops = options.pop("self_loops", "remove")
     _no_options(info, task, options)
     column = _check_split_id(info, split_id, NUM_GEOM_GCN_SPLITS)
     split = NodeSplit(*(
         _mask_to_index(mask[:, column]) for mask in (data.train_mask, data.val_mask, data.test_mask)
     ))
-    return LoadedDataset(info.name, "node", _node_data(data, direction), split, info, split_id=column)
+    node_data = _node_data(data, direction, self_loops)
+    return LoadedDataset(info.name, "node", node_data, split, info, split_id=column)
 
 
 def _pyg_data(
@@ -233,8 +238,8 @@ def _pyg_data(
 DIRECTIONS = ("undirected", "out", "in")
 
 
-def _node_data(data: Data, direction: str = "undirected") -> Data:
-    """``Data(x, y, edge_index, num_nodes)`` without self-loops, with messages in ``direction``.
+def _node_data(data: Data, direction: str = "undirected", self_loops: str = "remove") -> Data:
+    """``Data(x, y, edge_index, num_nodes)`` with messages in ``direction``, stored loops removed or kept.
 
     ``'undirected'`` symmetrises the stored edges. For a stored edge :math:`u \\to v`, ``'in'``
     sends messages along it (:math:`v` aggregates over its in-neighbours) and ``'out'`` against
@@ -246,9 +251,14 @@ def _node_data(data: Data, direction: str = "undirected") -> Data:
             f"direction={direction!r} is not one of {', '.join(DIRECTIONS)} (the message "
             "direction over the stored edges; 'undirected' symmetrises them)."
         )
+    if self_loops not in ("remove", "keep"):
+        raise DatasetError(
+            f"self_loops={self_loops!r} is not one of remove, keep (what happens to the "
+            "self-loops stored in the edge file)."
+        )
     stored = data.edge_index.flip(0) if direction == "out" else data.edge_index
     graph = as_graph(stored, num_nodes=data.num_nodes, directed=direction != "undirected",
-                     self_loops="remove")
+                     self_loops=self_loops)
     edge_index, _ = graph.to_edge_index()
     return Data(x=data.x, y=data.y, edge_index=edge_index, num_nodes=data.num_nodes)
 

@@ -43,24 +43,49 @@ class GCNLayer(nn.Module):
 
     Args:
         in_channels: input features. out_channels: output features.
+        self_loops: ``'remaining'`` (default, PyG's ``GCNConv``): a node that already has a
+            self-loop keeps its weight, the others get weight 1; ``'add'``: :math:`A + I` taken
+            literally, so a stored loop of weight :math:`w` weighs :math:`w + 1` (Kipf &
+            Welling's and Yan et al.'s code).
+        init: ``'glorot'`` (default, PyG): Glorot-uniform :math:`W`, zero :math:`b`;
+            ``'uniform'``: :math:`W` and :math:`b` uniform in
+            :math:`\\pm 1/\\sqrt{\\text{out\\_channels}}` (Kipf's PyTorch ``pygcn`` and the
+            code behind the heterophily baselines of Yan et al., 2021).
     """
 
-    def __init__(self, in_channels: int, out_channels: int) -> None:
+    SELF_LOOPS = {"remaining": "sym", "add": "sym_add"}
+    INITS = ("glorot", "uniform")
+
+    def __init__(
+        self, in_channels: int, out_channels: int,
+        self_loops: Literal["remaining", "add"] = "remaining",
+        init: Literal["glorot", "uniform"] = "glorot",
+    ) -> None:
         super().__init__()
+        if self_loops not in self.SELF_LOOPS:
+            raise ConfigError(f"self_loops must be 'remaining' (PyG) or 'add' (A + I); got {self_loops!r}.")
+        if init not in self.INITS:
+            raise ConfigError(f"init must be 'glorot' or 'uniform' (pygcn); got {init!r}.")
         self.in_channels, self.out_channels = in_channels, out_channels
+        self.self_loops, self.init = self_loops, init
         self.lin = nn.Linear(in_channels, out_channels, bias=False)
         self.bias = nn.Parameter(torch.empty(out_channels))
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
-        nn.init.xavier_uniform_(self.lin.weight)
-        nn.init.zeros_(self.bias)
+        if self.init == "uniform":
+            bound = self.out_channels**-0.5
+            nn.init.uniform_(self.lin.weight, -bound, bound)
+            nn.init.uniform_(self.bias, -bound, bound)
+        else:
+            nn.init.xavier_uniform_(self.lin.weight)
+            nn.init.zeros_(self.bias)
 
     def forward(
         self, x: torch.Tensor, edge_index: AdjacencyInput, edge_weight: torch.Tensor | None = None
     ) -> torch.Tensor:
         adj = _adjacency(edge_index, x.size(0), edge_weight)
-        return adj.matmul(self.lin(x), "sym") + self.bias
+        return adj.matmul(self.lin(x), self.SELF_LOOPS[self.self_loops]) + self.bias
 
     def __repr__(self) -> str:
         return f"GCNLayer({self.in_channels}, {self.out_channels})"

@@ -18,7 +18,7 @@ from graphkit.graph import as_graph
 
 __all__ = ["Adjacency", "Normalization"]
 
-Normalization = Literal["sum", "mean", "sym"]
+Normalization = Literal["sum", "mean", "sym", "sym_add"]
 
 # Dense storage pays off when the matrix is small and not too sparse: a dense product costs
 # n^2 d multiply-adds, a CSR product about nnz d with roughly ten times the cost per element.
@@ -36,7 +36,9 @@ class Adjacency:
     ``sym`` is the GCN propagation of Kipf & Welling (ICLR 2017); ``mean`` is GraphSAGE's mean
     aggregator (Hamilton et al., NeurIPS 2017). Nodes without neighbours aggregate zeros. In
     ``sym`` a self-loop already in the graph keeps its weight instead of being doubled, as in
-    PyG's ``GCNConv`` (``add_remaining_self_loops``).
+    PyG's ``GCNConv`` (``add_remaining_self_loops``). ``sym_add`` is the same normalisation with
+    :math:`\tilde A = A + I` taken literally, as in Kipf & Welling's and most reference code:
+    a stored loop of weight :math:`w` becomes :math:`w + 1`.
 
     Args:
         graph: any input :func:`graphkit.as_graph` accepts (edges ``u → v`` send from ``u`` to ``v``).
@@ -89,12 +91,15 @@ class Adjacency:
     def _build(self, normalization: Normalization) -> torch.Tensor:
         n = self.num_nodes
         rows, cols, values = self._targets, self._sources, self._weight.float()
-        if normalization == "sym":
-            # like PyG's add_remaining_self_loops: a node's own loop keeps its weight, every
-            # other node gets a loop of weight 1 (an existing loop is never doubled)
+        if normalization in ("sym", "sym_add"):
+            # sym, like PyG's add_remaining_self_loops: a node's own loop keeps its weight, every
+            # other node gets a loop of weight 1; sym_add: A + I, a loop of weight w becomes w + 1
             loop_weight = torch.ones(n)
             is_loop = rows == cols
-            loop_weight[rows[is_loop]] = values[is_loop]
+            if normalization == "sym":
+                loop_weight[rows[is_loop]] = values[is_loop]
+            else:
+                loop_weight.index_add_(0, rows[is_loop], values[is_loop])
             keep = ~is_loop
             loops = torch.arange(n)
             rows, cols = torch.cat([rows[keep], loops]), torch.cat([cols[keep], loops])
@@ -106,7 +111,9 @@ class Adjacency:
             degree = torch.zeros(n).index_add_(0, rows, values)
             values = values / degree[rows]
         elif normalization != "sum":
-            raise ConfigError(f"normalization must be 'sum', 'mean' or 'sym'; got {normalization!r}.")
+            raise ConfigError(
+                f"normalization must be 'sum', 'mean', 'sym' or 'sym_add'; got {normalization!r}."
+            )
         coo = torch.sparse_coo_tensor(
             torch.stack([rows, cols]), values, (n, n), check_invariants=True
         ).coalesce()

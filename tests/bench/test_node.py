@@ -307,3 +307,13 @@ def test_input_dropout_replaces_dropout_on_the_first_layer_only():
 
     assert train_equals_eval(0.0)  # one layer: its input is the only place dropout acts
     assert not train_equals_eval(None)  # None: the input gets `dropout` (0.9)
+
+
+def test_gcn_layer_options_reach_every_layer(sbm):
+    model = NodeModel("gcn", 16, 8, 4, 400, layer_options={"self_loops": "add", "init": "uniform"})
+    assert [(layer.self_loops, layer.init) for layer in model.layers] == [("add", "uniform")] * 2
+    outcome = train_node_model(_job(sbm, "gcn", self_loops="add", init="uniform", epochs=30), "gcn")
+    default = train_node_model(_job(sbm, "gcn", epochs=30), "gcn")
+    assert outcome.history != default.history  # the options change the model that is trained
+    with pytest.raises(ConfigError, match="init"):
+        train_node_model(_job(sbm, "gcn", init="he"), "gcn")

@@ -295,3 +295,21 @@ def test_geom_gcn_message_direction_against_the_raw_edge_file(direction):
 def test_geom_gcn_unknown_direction_lists_the_choices():
     with pytest.raises(DatasetError, match="undirected, out, in"):
         load("texas", SHARED, direction="both")
+
+
+@pytest.mark.parametrize("self_loops", ["remove", "keep"])
+def test_geom_gcn_self_loops_option_against_the_raw_edge_file(self_loops):
+    """'keep' keeps the loops of the edge file (Texas: 16), 'remove' (default) drops them."""
+    lines = (SHARED / "texas" / "raw" / "out1_graph_edges.txt").read_text().splitlines()[1:]
+    stored = {tuple(map(int, line.split())) for line in lines}
+    loops = {(u, v) for u, v in stored if u == v}
+    assert len(loops) == 16
+    expected = {(v, u) for u, v in stored} - (loops if self_loops == "remove" else set())
+    edge_index = load("texas", SHARED, split=0, direction="out", self_loops=self_loops).data.edge_index
+    assert set(map(tuple, edge_index.t().tolist())) == expected
+    assert edge_index.size(1) == len(expected)
+
+
+def test_geom_gcn_unknown_self_loops_lists_the_choices():
+    with pytest.raises(DatasetError, match="remove, keep"):
+        load("texas", SHARED, self_loops="double")

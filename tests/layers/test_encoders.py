@@ -6,6 +6,7 @@ import pytest
 import torch
 from torch_geometric.nn import GCNConv, GINConv, SAGEConv
 
+from graphkit.errors import ConfigError
 from graphkit.layers.encoders import GCNLayer, GINLayer, GNNEncoder, SAGELayer
 from graphkit.layers.predictors import DotPredictor, HadamardMLPPredictor
 from graphkit.layers.propagation import Adjacency
@@ -103,6 +104,49 @@ def test_normalisations_on_a_path_by_hand(layout):
     for norm, m in (("sum", a), ("mean", mean), ("sym", sym)):
         torch.testing.assert_close(adj.matmul(x, norm), m @ x)
     assert adj.matrix("sym") is adj.matrix("sym")  # cached
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_sym_keeps_a_stored_loop_and_sym_add_adds_one_to_it(layout):
+    """Edge 0 - 1 and a loop at 0: sym (PyG) uses A_00 = 1, sym_add (A + I) uses A_00 = 2."""
+    adj = Adjacency(torch.tensor([[0, 0, 1], [0, 1, 0]]), num_nodes=2, layout=layout)
+
+    def dense(norm):
+        m = adj.matrix(norm)
+        return m if layout == "dense" else m.to_dense()
+
+    torch.testing.assert_close(dense("sym"), torch.full((2, 2), 0.5))  # degrees 2, 2
+    s6 = 6**-0.5  # degrees 3, 2
+    torch.testing.assert_close(dense("sym_add"), torch.tensor([[2 / 3, s6], [s6, 1 / 2]]))
+    # without stored loops the two agree
+    plain = Adjacency(torch.tensor([[0, 1], [1, 0]]), num_nodes=3, layout=layout)
+    torch.testing.assert_close(plain.matmul(torch.eye(3), "sym_add"), plain.matmul(torch.eye(3), "sym"))
+    with pytest.raises(ConfigError, match="sym_add"):
+        adj.matrix("gcn")
+
+
+def test_gcn_layer_self_loops_option_picks_the_normalisation():
+    adj = Adjacency(torch.tensor([[0, 0, 1], [0, 1, 0]]), num_nodes=2)
+    x = torch.randn(2, 3)
+    for self_loops, norm in (("remaining", "sym"), ("add", "sym_add")):
+        layer = GCNLayer(3, 4, self_loops=self_loops)
+        torch.testing.assert_close(layer(x, adj), adj.matmul(layer.lin(x), norm) + layer.bias)
+    with pytest.raises(ConfigError, match="self_loops"):
+        GCNLayer(3, 4, self_loops="double")
+
+
+def test_gcn_layer_uniform_init_is_pygcn_bound_on_weight_and_bias():
+    torch.manual_seed(0)
+    layer = GCNLayer(50, 16, init="uniform")
+    bound = 16**-0.5
+    for tensor in (layer.lin.weight, layer.bias):
+        assert tensor.abs().max() <= bound
+        assert tensor.abs().max() > 0.8 * bound  # spread over the interval, not near zero
+    glorot = GCNLayer(50, 16)
+    assert glorot.bias.abs().sum() == 0
+    assert glorot.lin.weight.abs().max() > bound  # Glorot's bound sqrt(6 / 66) = 0.30 > 0.25
+    with pytest.raises(ConfigError, match="init"):
+        GCNLayer(3, 4, init="kaiming")
 
 
 def test_directed_edges_aggregate_at_the_target():
