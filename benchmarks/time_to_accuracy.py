@@ -17,9 +17,9 @@ Usage (from the repository root)::
 from __future__ import annotations
 
 import argparse
-import json
-import statistics
 from pathlib import Path
+
+from graphkit.bench.results import ResultStore, mean_std
 
 
 def best_within(history: list[dict], budget: float) -> dict | None:
@@ -37,12 +37,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--budget", type=float, default=900.0, help="seconds (default 900)")
     parser.add_argument("--curves", action="store_true", help="print every evaluation too")
     args = parser.parse_args(argv)
-    records = [json.loads(line) for line in (args.run / "results.jsonl").read_text().splitlines()]
+    records = ResultStore(args.run).records()  # ordered by dataset, model, seed
     print(f"| seed | metric | full run: valid | test | best epoch | wall (s) | within {args.budget:.0f} s: "
           "valid | test | epoch | at (s) |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     within_tests, full_tests = [], []
-    for r in sorted(records, key=lambda r: (r["dataset"], r["model"], r["seed"])):
+    for r in records:
         metric = r["metric"]
         best = best_within(r["history"], args.budget)
         full_tests.append(100 * r["metrics"]["test"][metric])
@@ -55,14 +55,14 @@ def main(argv: list[str] | None = None) -> None:
               f"{full_tests[-1]:.2f} | {r['best_epoch']} | {r['wall_time_s']:.0f} | "
               + " | ".join(cells) + " |")
     if args.curves:
-        for r in sorted(records, key=lambda r: (r["dataset"], r["model"], r["seed"])):
+        for r in records:
             points = ", ".join(f"{p['epoch']}: {100 * p['valid']:.1f}/{100 * p['test']:.1f} "
                                f"@{p['time_s']:.0f}s" for p in r["history"])
             print(f"\nseed {r['seed']} (epoch: valid/test @time): {points}")
     for label, values in (("full run", full_tests), (f"within {args.budget:.0f} s", within_tests)):
         if values:
-            spread = statistics.stdev(values) if len(values) > 1 else float("nan")
-            print(f"\n{label}: test mean {statistics.mean(values):.2f} ± {spread:.2f} "
+            mean, spread = mean_std(values)
+            print(f"\n{label}: test mean {mean:.2f} ± {spread:.2f} "
                   f"over {len(values)} seeds")
 
 
