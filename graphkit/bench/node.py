@@ -58,6 +58,7 @@ from graphkit.layers.sheaf import SheafDiffusion
 
 __all__ = [
     "NODE_DEFAULTS",
+    "LAYER_OPTIONS",
     "NodeModel",
     "SheafNodeModel",
     "ModelBuilder",
@@ -107,8 +108,8 @@ NODE_DEFAULTS.update({
 })
 _NSD_MAPS = {"nsd-diag": "diag", "nsd-orth": "orth", "nsd-gen": "general"}
 _LAYERS = {"gcn": GCNLayer, "sage": SAGELayer, "gin": GINLayer}
-# hyperparameters passed to every layer of the model
-_LAYER_OPTIONS = {"gcn": ("self_loops", "init")}
+#: hyperparameters passed to every layer of the model (keys of its NODE_DEFAULTS entry)
+LAYER_OPTIONS = {"gcn": ("self_loops", "init")}
 _GIB = 2**30
 # inputs sparser than this are kept as sparse COO tensors (cheaper input dropout)
 _SPARSE_INPUT_DENSITY = 0.25
@@ -415,7 +416,7 @@ def train_node_model(job: Job, kind: str, build: ModelBuilder | None = None) -> 
         model = NodeModel(
             kind, None if x is None else x.size(1), p["hidden"], num_classes, num_nodes,
             p["num_layers"], p["dropout"], p.get("heads", 8), p.get("K", 10), p.get("alpha", 0.1),
-            p["input_dropout"], {key: p[key] for key in _LAYER_OPTIONS.get(kind, ())},
+            p["input_dropout"], {key: p[key] for key in LAYER_OPTIONS.get(kind, ())},
         )
     else:
         model = build(job, None if x is None else x.size(1), num_classes)

@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from graphkit.bench.job import Job
-from graphkit.bench.node import NODE_DEFAULTS, train_node_model
+from graphkit.bench.node import LAYER_OPTIONS, NODE_DEFAULTS, train_node_model
 from graphkit.bench.registry import ModelSpec, register_model
 from graphkit.errors import ConfigError
 from graphkit.layers.rewire.drew import DRewGNN
@@ -26,9 +26,10 @@ from graphkit.layers.rewire.drew import DRewGNN
 __all__ = ["DREW_DEFAULTS", "DRewNodeModel"]
 
 #: default hyperparameters of ``drew-gcn``: GCN's, less ``input_dropout`` (one ``dropout`` rate) and
-#: the ``GCNLayer`` options ``self_loops`` and ``init`` (DRew's layers are its own)
+#: the ``GCNLayer`` options of :data:`LAYER_OPTIONS` (DRew's layers are its own)
 DREW_DEFAULTS: dict[str, Any] = {
-    **{k: v for k, v in NODE_DEFAULTS["gcn"].items() if k not in ("input_dropout", "self_loops", "init")},
+    **{k: v for k, v in NODE_DEFAULTS["gcn"].items()
+       if k != "input_dropout" and k not in LAYER_OPTIONS["gcn"]},
     "hidden": 64, "num_layers": 4, "dropout": 0.0, "nu": 1, "max_k": 0,
 }
 
