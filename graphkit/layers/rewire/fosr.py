@@ -74,6 +74,8 @@ def fosr(
             break
         edges.add(*pair)
         operator.add(*pair)
+        if edges.keys.size == n * (n - 1):  # complete: Â = J / n leaves no vector to iterate
+            break
         x = operator.project(operator.apply(x))
     return edges.edge_index()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -61,6 +63,18 @@ def test_heap_search_matches_full_scan(seed, edge_index_of):
 def test_complete_graph_stops(edge_index_of):
     ei = edge_index_of(nx.complete_graph(5))
     assert torch.equal(fosr(ei, num_iterations=3), ei)
+
+
+def test_completing_the_graph_stops_without_a_degenerate_vector(edge_index_of):
+    # the depth-2 binary tree has 15 non-edges: asking for 50 completes it, and the complete
+    # graph's operator J / n maps the iterate to exactly 0 (no 0 / 0 normalisation after that)
+    # (seed 4273225918 is one where the iterate became exactly 0 and was divided by its norm)
+    ei = edge_index_of(nx.balanced_tree(2, 2))
+    for seed in (0, 1, 4273225918):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            new = fosr(ei, num_iterations=50, seed=seed)
+        assert torch.equal(new, edge_index_of(nx.complete_graph(7)))
 
 
 def test_adds_exactly_the_requested_edges(bottleneck):
