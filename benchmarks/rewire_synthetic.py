@@ -1,7 +1,9 @@
 """Rewiring against over-squashing on synthetic tasks: ring transfer and Tree-NeighborsMatch.
 
 A GCN is trained on each dataset (Tree-NeighborsMatch at depth 2 and 3) as given (``none``) and
-after each rewiring (SDRF, FoSR, BORF, GTR, LASER); DRew-GCN runs on the original graph. Every
+after each rewiring (SDRF, FoSR, BORF, GTR, LASER); DRew-GCN runs on the original graph, beside
+its controls (``residual-gcn``: DRew-GCN's residual architecture with the 1-hop ring only), which
+also run on the rewired graphs (``residual-gcn+sdrf``, ...; see :func:`_parse`). Every
 configuration runs over 5 seeds (fewer where a dataset sets ``max_seeds``; each seed draws its
 own graphs, features, split and initialisation); for every (dataset, method) the configuration
 with the best mean validation accuracy is selected and its test accuracy reported (mean ± std
@@ -31,6 +33,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import math
 import platform
 import statistics
 import time
@@ -59,14 +62,41 @@ DATASETS: dict[str, dict[str, Any]] = {
                                     "fit": True, "grid": {"laser": [{"rho": 0.5}]}, "max_seeds": 5,
                                     "params": {"hidden": 32, "epochs": 600, "patience": 600}},
 }
+REWIRINGS = ["sdrf", "fosr", "borf", "gtr", "laser"]
 #: rewiring arguments searched on validation (the rest are each transform's defaults)
 REWIRING_GRID: dict[str, list[dict[str, Any]]] = {
     "none": [{}], "sdrf": [{}], "fosr": [{}], "borf": [{}], "gtr": [{}],
     "laser": [{"rho": 0.5}, {"rho": 1.0}],
 }
+#: models other than the plain GCN: label -> (bench model, its settings). The two
+#: ``residual-gcn`` models are DRew-GCN's controls: the same encoder, residual layers and decoder
+#: with only the 1-hop ring (``max_k = 1``), at DRew's width and at the width that matches DRew's
+#: parameter count (see :func:`_matched_width`), so a gain of DRew over them is the rings' and not
+#: the residual connections' or the extra weights'.
+MODELS: dict[str, tuple[str, dict[str, Any]]] = {
+    "gcn": ("gcn", {}),
+    "drew": ("drew-gcn", {}),
+    "residual-gcn": ("drew-gcn", {"max_k": 1}),
+    "residual-gcn-wide": ("drew-gcn", {"max_k": 1}),
+}
+#: every rewiring with the GCN and with the residual GCN, and the models on the original graph
+DEFAULT_METHODS = ["none", *REWIRINGS, "drew", "residual-gcn", "residual-gcn-wide",
+                   *(f"residual-gcn+{rewiring}" for rewiring in REWIRINGS)]
 #: model settings searched on validation (one value: the CPU budget of this machine)
 MODEL_GRID = [{"lr": 0.01}]
 FIXED = {"hidden": 64, "dropout": 0.0, "weight_decay": 0.0, "epochs": 150, "patience": 50}
+
+
+def _parse(method: str) -> tuple[str, str]:
+    """``(model label, rewiring)`` of a method label.
+
+    A rewiring name (``sdrf``) is the plain GCN on the rewired graph, a model label (``drew``)
+    that model on the original graph, and ``MODEL+REWIRING`` (``residual-gcn+sdrf``) both.
+    """
+    if "+" in method:
+        model, rewiring = method.split("+", 1)
+        return model, rewiring
+    return (method, "none") if method in MODELS else ("gcn", method)
 
 
 def _runs(dataset: str, methods: list[str], seeds: list[int]):
@@ -78,11 +108,24 @@ def _runs(dataset: str, methods: list[str], seeds: list[int]):
     entry = DATASETS[dataset]
     grid = {**REWIRING_GRID, **entry.get("grid", {})}
     for seed, method in itertools.product(seeds[:entry.get("max_seeds", len(seeds))], methods):
-        model, rewiring = ("drew-gcn", "none") if method == "drew" else ("gcn", method)
+        label, rewiring = _parse(method)
+        model, settings = MODELS[label]
         for rewire_params, model_params in itertools.product(grid[rewiring], MODEL_GRID):
-            params = {**FIXED, **entry.get("params", {}), **model_params,
+            params = {**FIXED, **entry.get("params", {}), **model_params, **settings,
                       "num_layers": entry["num_layers"]}
+            if label == "residual-gcn-wide":
+                params["hidden"] = _matched_width(params["hidden"], params["num_layers"])
             yield method, model, rewiring, rewire_params, params, seed
+
+
+def _matched_width(hidden: int, num_layers: int) -> int:
+    """Width at which ``L`` one-ring layers hold as many weights as DRew-GCN's ``L(L + 1) / 2``.
+
+    DRew-GCN's layer :math:`\\ell` (0-based) has :math:`\\ell + 1` weight matrices of size
+    :math:`h \\times h`, :math:`h^2 L (L + 1) / 2` in all; :math:`L` one-ring layers of width
+    :math:`h'` have :math:`h'^2 L`, equal when :math:`h' = h \\sqrt{(L + 1) / 2}`.
+    """
+    return round(hidden * math.sqrt((num_layers + 1) / 2))
 
 
 def _key(dataset: str, method: str, rewire_params: dict, params: dict, seed: int) -> str:
@@ -90,10 +133,13 @@ def _key(dataset: str, method: str, rewire_params: dict, params: dict, seed: int
 
 
 def _available(method: str) -> bool:
-    if method in ("none", "drew"):
+    label, rewiring = _parse(method)
+    if label not in MODELS:
+        return False
+    if rewiring == "none":
         return True
     try:
-        make_transform(method)
+        make_transform(rewiring)
     except ConfigError:
         return False
     return True
@@ -120,6 +166,7 @@ def run_one(dataset: str, model: str, rewiring: str, rewire_params: dict, params
         "train_tail_gain": max(train) - max(train[:-tail]) if len(train) > tail else max(train),
         "best_epoch": outcome.best_epoch, "train_s": round(time.perf_counter() - start, 2),
         "rewire_s": round(rewire_s, 2), "edges": int(loaded.data.edge_index.size(1)),
+        "num_params": outcome.num_params,
     }
 
 
@@ -129,41 +176,74 @@ def _pm(values: list[float]) -> str:
     return f"{statistics.mean(percent):.1f} ± {statistics.stdev(percent):.1f}"
 
 
+def _select(records: dict[str, dict], dataset: str, method: str,
+            seeds: list[int]) -> tuple[str, list[dict]] | str:
+    """``(configuration label, its records)`` with the best mean valid accuracy over complete
+    configurations, or why there is none."""
+    by_config: dict[str, list[dict]] = {}
+    for m, _, _, rewire_params, params, seed in _runs(dataset, [method], seeds):
+        record = records.get(_key(dataset, m, rewire_params, params, seed))
+        if record is not None:
+            label = json.dumps({**rewire_params, "lr": params["lr"]})
+            by_config.setdefault(label, []).append(record)
+    needed = min(len(seeds), DATASETS[dataset].get("max_seeds", len(seeds)))
+    complete = {k: v for k, v in by_config.items() if len(v) == needed}
+    if not complete:
+        done = sum(len(v) for v in by_config.values())
+        expected = len(list(_runs(dataset, [method], seeds)))
+        return ("transform not available" if not _available(method) else
+                f"incomplete: {done} of {expected} runs done in the CPU time" if done
+                else "not run in the CPU time")
+    return max(complete.items(), key=lambda item: statistics.mean(r["valid"] for r in item[1]))
+
+
+def _baseline(method: str) -> str | None:
+    """What a fitting row is paired with: the same model on the original graph, and for DRew-GCN
+    and the wide control, the residual control (they differ from it in rings or width only)."""
+    label, rewiring = _parse(method)
+    if rewiring != "none":
+        return "none" if label == "gcn" else label
+    return "residual-gcn" if method in ("drew", "residual-gcn-wide") else None
+
+
+def _paired_gain(chosen: list[dict], base: list[dict]) -> str:
+    """Mean ± std over seeds of the best-train-accuracy difference, and how many seeds rose."""
+    base_by_seed = {json.loads(r["key"])[-1]: r["train_max"] for r in base}
+    gains = [100 * (r["train_max"] - base_by_seed[json.loads(r["key"])[-1]]) for r in chosen]
+    return (f"{statistics.mean(gains):+.1f} ± {statistics.stdev(gains):.1f} "
+            f"({sum(g > 0 for g in gains)}/{len(gains)} higher)")
+
+
 def summarise(records: dict[str, dict], methods: list[str], seeds: list[int]) -> list[str]:
     lines = []
     for dataset in DATASETS:
         fit = DATASETS[dataset].get("fit", False)
-        fit_head = ("| best train acc. | train acc. at selected epoch | train gain, last 1/6 of epochs "
-                    if fit else "")
+        fit_head = ("| weights | best train acc. | paired gain in best train acc. (vs) "
+                    "| train acc. at selected epoch | train gain, last 1/6 of epochs " if fit else "")
         num_seeds = min(len(seeds), DATASETS[dataset].get("max_seeds", len(seeds)))
         lines += [f"### {dataset} ({json.dumps(DATASETS[dataset]['options'])}, "
                   f"{DATASETS[dataset]['num_layers']} layers, {num_seeds} seeds)", "",
                   f"| method | selected configuration {fit_head}| valid acc. | test acc. | edges "
                   "| rewire s (uncached) | train s/seed |",
-                  "|---|---|---|---|---|---|---|" + ("---|---|---|" if fit else "")]
-        empty = "| | | | | |" + (" | | |" if fit else "")
+                  "|---|---|---|---|---|---|---|" + ("---|---|---|---|---|" if fit else "")]
+        empty = "| | | | | |" + (" | | | | |" if fit else "")
+        selected = {method: _select(records, dataset, method, seeds)
+                    for method in {*methods, *filter(None, map(_baseline, methods))}}
         for method in methods:
-            by_config: dict[str, list[dict]] = {}
-            for m, _, _, rewire_params, params, seed in _runs(dataset, [method], seeds):
-                record = records.get(_key(dataset, m, rewire_params, params, seed))
-                if record is not None:
-                    label = json.dumps({**rewire_params, "lr": params["lr"]})
-                    by_config.setdefault(label, []).append(record)
-            needed = min(len(seeds), DATASETS[dataset].get("max_seeds", len(seeds)))
-            complete = {k: v for k, v in by_config.items() if len(v) == needed}
-            if not complete:
-                done = sum(len(v) for v in by_config.values())
-                expected = len(list(_runs(dataset, [method], seeds)))
-                reason = ("transform not available" if not _available(method) else
-                          f"incomplete: {done} of {expected} runs done in the CPU time" if done
-                          else "not run in the CPU time")
-                lines.append(f"| {method} | {reason} {empty}")
+            if isinstance(selected[method], str):
+                lines.append(f"| {method} | {selected[method]} {empty}")
                 continue
-            label, chosen = max(complete.items(),
-                                key=lambda item: statistics.mean(r["valid"] for r in item[1]))
-            fit_cells = (f"| **{_pm([r['train_max'] for r in chosen])}** "
-                         f"| {_pm([r['train'] for r in chosen])} "
-                         f"| {_pm([r['train_tail_gain'] for r in chosen])} " if fit else "")
+            label, chosen = selected[method]
+            fit_cells = ""
+            if fit:
+                weights = chosen[0].get("num_params")
+                base = _baseline(method)
+                paired = (f"{_paired_gain(chosen, selected[base][1])} vs {base}"
+                          if base and not isinstance(selected[base], str) else "")
+                fit_cells = (f"| {f'{weights:,}' if weights else '–'} "
+                             f"| **{_pm([r['train_max'] for r in chosen])}** | {paired} "
+                             f"| {_pm([r['train'] for r in chosen])} "
+                             f"| {_pm([r['train_tail_gain'] for r in chosen])} ")
             lines.append(
                 f"| {method} | `{label}` {fit_cells}| {_pm([r['valid'] for r in chosen])} "
                 f"| **{_pm([r['test'] for r in chosen])}** "
@@ -180,7 +260,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True, help="Markdown table to write.")
     parser.add_argument("--work", type=Path, default=Path("/tmp/rewire_synthetic"),
                         help="Run log (runs.jsonl) and rewiring cache.")
-    parser.add_argument("--methods", default="none,sdrf,fosr,borf,gtr,laser,drew")
+    parser.add_argument("--methods", default=",".join(DEFAULT_METHODS),
+                        help="Comma-separated: a rewiring (the GCN on the rewired graph), a model "
+                        f"({', '.join(m for m in MODELS if m != 'gcn')}) or MODEL+REWIRING.")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--datasets", default=",".join(DATASETS), help="Datasets to run (the table "
                         "lists every dataset with runs in the log).")
