@@ -53,6 +53,15 @@ GRID = {
     "d3-drop0.5-in0.5": {"d": 3, "dropout": 0.5, "input_dropout": 0.5},
     "d2-drop0.5-in0.5-lr0.01": {"d": 2, "dropout": 0.5, "input_dropout": 0.5, "lr": 0.01},
     "d2-drop0.5-in0.5-h32": {"d": 2, "dropout": 0.5, "input_dropout": 0.5, "hidden": 32},
+    # third round (2026-11-26, CiteSeer only), fixed before it ran: variations of the point with
+    # the best CiteSeer validation accuracy so far (d3-drop0.5-in0.5) in regularisation, stalk
+    # dimension, depth and epoch selection (the GCN on these splits selects on valid accuracy)
+    "d3-drop0.5-in0.5-wd5e-3": {"d": 3, "dropout": 0.5, "input_dropout": 0.5, "weight_decay": 5e-3},
+    "d3-drop0.7-in0.7": {"d": 3, "dropout": 0.7, "input_dropout": 0.7},
+    "d3-drop0.5-in0.5-selvalid": {"d": 3, "dropout": 0.5, "input_dropout": 0.5, "select": "valid"},
+    "d1-drop0.5-in0.5": {"d": 1, "dropout": 0.5, "input_dropout": 0.5},
+    "d4-drop0.5-in0.5": {"d": 4, "dropout": 0.5, "input_dropout": 0.5},
+    "d3-drop0.5-in0.5-l4": {"d": 3, "dropout": 0.5, "input_dropout": 0.5, "num_layers": 4},
 }
 PAPER = {("cora", "nsd-gen"): 87.30, ("citeseer", "nsd-diag"): 77.14}
 
