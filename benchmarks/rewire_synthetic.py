@@ -133,9 +133,7 @@ def _key(dataset: str, method: str, rewire_params: dict, params: dict, seed: int
 
 
 def _available(method: str) -> bool:
-    label, rewiring = _parse(method)
-    if label not in MODELS:
-        return False
+    rewiring = _parse(method)[1]
     if rewiring == "none":
         return True
     try:
@@ -271,6 +269,12 @@ def main() -> None:
     torch.set_num_threads(1)
     seeds = list(range(args.seeds))
     requested = args.methods.split(",")
+    for method in requested:
+        label, rewiring = _parse(method)
+        if label not in MODELS or rewiring not in REWIRING_GRID:
+            parser.error(f"--methods: unknown method {method!r}; use none, a rewiring "
+                         f"({', '.join(REWIRINGS)}), a model ({', '.join(m for m in MODELS if m != 'gcn')}) "
+                         "or MODEL+REWIRING.")
     methods = [m for m in requested if _available(m)]
     missing = [m for m in requested if m not in methods]
     args.work.mkdir(parents=True, exist_ok=True)
