@@ -71,7 +71,7 @@ REWIRING_GRID: dict[str, list[dict[str, Any]]] = {
 #: models other than the plain GCN: label -> (bench model, its settings). The two
 #: ``residual-gcn`` models are DRew-GCN's controls: the same encoder, residual layers and decoder
 #: with only the 1-hop ring (``max_k = 1``), at DRew's width and at the width that matches DRew's
-#: parameter count (see :func:`_matched_width`), so a gain of DRew over them is the rings' and not
+#: hidden-to-hidden weights (see :func:`_matched_width`), so a gain of DRew over them is the rings' and not
 #: the residual connections' or the extra weights'.
 MODELS: dict[str, tuple[str, dict[str, Any]]] = {
     "gcn": ("gcn", {}),
@@ -123,7 +123,8 @@ def _matched_width(hidden: int, num_layers: int) -> int:
 
     DRew-GCN's layer :math:`\\ell` (0-based) has :math:`\\ell + 1` weight matrices of size
     :math:`h \\times h`, :math:`h^2 L (L + 1) / 2` in all; :math:`L` one-ring layers of width
-    :math:`h'` have :math:`h'^2 L`, equal when :math:`h' = h \\sqrt{(L + 1) / 2}`.
+    :math:`h'` have :math:`h'^2 L`, equal when :math:`h' = h \\sqrt{(L + 1) / 2}`. The encoder
+    and decoder, which grow with the width, are left out, so the total is a little larger.
     """
     return round(hidden * math.sqrt((num_layers + 1) / 2))
 
