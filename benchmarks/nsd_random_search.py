@@ -34,7 +34,7 @@ from pathlib import Path
 
 from graphkit.bench import BenchConfig, run
 from graphkit.bench.config import parse_seeds
-from graphkit.bench.results import ResultStore
+from graphkit.bench.results import ResultStore, mean_std
 
 DROPOUTS = [round(0.1 * i, 1) for i in range(10)]
 FIXED = {"lr": 0.02, "epochs": 1000, "patience": 200}
@@ -71,9 +71,9 @@ def _assignments(params: dict[str, object]) -> str:
     return " ".join(f"{key}={value(v)}" for key, v in params.items() if key not in FIXED)
 
 
-def _mean_std(values: list[float]) -> str:
-    spread = statistics.stdev(values) if len(values) > 1 else 0.0
-    return f"{statistics.mean(values):.2f} ± {spread:.2f}"
+def _format(values: list[float]) -> str:
+    mean, std = mean_std(values)
+    return f"{mean:.2f} ± {std:.2f}"
 
 
 def main() -> None:
@@ -116,7 +116,7 @@ def main() -> None:
     print("| rank | trial | valid | test | s/split | hyperparameters |")
     print("|---|---|---|---|---|---|")
     for rank, (_, k, params, valid, test, seconds) in enumerate(rows, 1):
-        print(f"| {rank} | {k} | {_mean_std(valid)} | {_mean_std(test)} | {seconds:.0f} | "
+        print(f"| {rank} | {k} | {_format(valid)} | {_format(test)} | {seconds:.0f} | "
               f"{_assignments(params)} |")
     if rows:
         k, params = rows[0][1], rows[0][2]
