@@ -89,20 +89,24 @@ def main() -> None:
     parser.add_argument("--out-dir", default="/tmp/nsdsearch")
     parser.add_argument("--report-only", action="store_true", help="train nothing, print the table")
     args = parser.parse_args()
-    index, parts = (int(v) for v in args.part.split("/"))
+    try:
+        index, parts = (int(v) for v in args.part.split("/"))
+    except ValueError:
+        parser.error(f"--part must be I/N with integers, e.g. 0/2; got {args.part!r}")
+    if not 0 <= index < parts:
+        parser.error(f"--part I/N needs 0 <= I < N, e.g. 0/2 and 1/2; got {args.part!r}")
     seeds = parse_seeds(args.seeds)
     out_dir = Path(args.out_dir) / f"{args.dataset}-{args.model}-s{args.sample_seed}"
 
     rows = []
     for k, params in enumerate(trials(args.trials, args.sample_seed)):
         out = out_dir / f"trial-{k:03d}"
-        config = BenchConfig(task="node", datasets=[args.dataset], models=[args.model],
-                             seeds=seeds, params=params, root=args.root, out=str(out),
-                             progress=False)
         if args.report_only or k % parts != index:
             records = [r for r in ResultStore(out).records() if r["seed"] in seeds]
         else:
-            records = run(config)
+            records = run(BenchConfig(task="node", datasets=[args.dataset], models=[args.model],
+                                      seeds=seeds, params=params, root=args.root, out=str(out),
+                                      progress=False))
         if len(records) < len(seeds):
             continue  # not started or not finished: another part trains it
         valid = [100 * r["metrics"]["valid"]["accuracy"] for r in records]
