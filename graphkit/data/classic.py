@@ -99,7 +99,28 @@ def load_planetoid(
         return _random_link_task(info, data, seed, options)
     _no_options(info, task, options)
     split = NodeSplit(*(_mask_to_index(m) for m in (data.train_mask, data.val_mask, data.test_mask)))
-    return LoadedDataset(info.name, "node", _node_data(data), split, info)
+    test_index = cache_dir("pyg") / info.directory / "raw" / raw_files[-1]
+    extra = {"unlabelled_nodes": _planetoid_unlabelled_nodes(test_index)}
+    return LoadedDataset(info.name, "node", _node_data(data), split, info, extra=extra)
+
+
+def _planetoid_unlabelled_nodes(test_index: Path) -> torch.Tensor:
+    """Ids of the nodes the Planetoid files give no label (CiteSeer's 15; none in Cora).
+
+    The test nodes are stored as a block of ids ``min..max`` of ``ind.<name>.test.index``; an
+    id of that range missing from the file is a node without a feature row or a label, and PyG
+    fills it with zero features and class 0. Random node splits should leave these nodes out,
+    as the H2GCN and Neural Sheaf Diffusion code does (``exclude=`` of
+    :func:`~graphkit.data.splits.random_node_split`); the public split never uses them.
+    """
+    try:
+        ids = np.loadtxt(test_index, dtype=np.int64, ndmin=1)
+    except ValueError as exc:
+        raise FileFormatError(f"{test_index}: expected one node id per line ({exc}).") from exc
+    if ids.size == 0:
+        raise FileFormatError(f"{test_index}: no test node ids.")
+    block = np.arange(ids.min(), ids.max() + 1)
+    return torch.from_numpy(block[~np.isin(block, ids)])
 
 
 def load_webkb(

@@ -154,11 +154,14 @@ def random_node_split(
     valid_ratio: float = 0.2,
     seed: int = 0,
     stratify: bool = True,
+    exclude: torch.Tensor | np.ndarray | None = None,
 ) -> NodeSplit:
     """Random train / valid / test node split; the rest after train and valid is test.
 
     Single-label ``y`` (shape ``[N]``) is split per class (stratified) so each part keeps the
     class proportions; multi-label ``y`` (shape ``[N, C]``) is split uniformly at random.
+    Nodes in ``exclude`` are in no part, and the others are split as if they were absent (an
+    empty ``exclude`` gives the same split as none).
 
     Args:
         y: node labels.
@@ -166,6 +169,8 @@ def random_node_split(
         valid_ratio: fraction for validation (default 0.2).
         seed: seed of the permutation.
         stratify: stratify by class (single-label only).
+        exclude: ids of nodes to leave out of every part, e.g. nodes without a label
+            (``LoadedDataset.extra['unlabelled_nodes']`` of CiteSeer).
     """
     if not (0 < train_ratio < 1 and 0 <= valid_ratio < 1 and train_ratio + valid_ratio < 1):
         raise DatasetError(
@@ -174,11 +179,12 @@ def random_node_split(
         )
     labels = y.numpy() if isinstance(y, torch.Tensor) else np.asarray(y)
     n = labels.shape[0]
+    kept = _kept_nodes(n, exclude)
     rng = np.random.default_rng(seed)
     if stratify and labels.ndim == 1:
-        groups = [np.flatnonzero(labels == c) for c in np.unique(labels)]
+        groups = [kept[labels[kept] == c] for c in np.unique(labels[kept])]
     else:
-        groups = [np.arange(n)]
+        groups = [kept]
     parts: list[list[np.ndarray]] = [[], [], []]
     for members in groups:
         members = rng.permutation(members)
@@ -188,5 +194,22 @@ def random_node_split(
             parts[i].append(chunk)
     train, valid, test = (torch.from_numpy(np.sort(np.concatenate(p))).long() for p in parts)
     if train.numel() == 0 or test.numel() == 0:
-        raise DatasetError(f"node split of {n} nodes left an empty train or test part.")
+        raise DatasetError(f"node split of {kept.size} nodes left an empty train or test part.")
     return NodeSplit(train, valid, test)
+
+
+def _kept_nodes(n: int, exclude: torch.Tensor | np.ndarray | None) -> np.ndarray:
+    """Sorted ids of the ``n`` nodes not in ``exclude``; out-of-range ids are an error."""
+    if exclude is None:
+        return np.arange(n)
+    ids = np.asarray(exclude.numpy() if isinstance(exclude, torch.Tensor) else exclude)
+    if ids.size and (ids.ndim != 1 or not np.issubdtype(ids.dtype, np.integer)
+                     or ids.min() < 0 or ids.max() >= n):
+        raise DatasetError(
+            f"exclude must be a 1-D array of node ids in 0..{n - 1} (y has {n} nodes); got "
+            f"shape {tuple(ids.shape)}, dtype {ids.dtype}"
+            + (f", range {ids.min()}..{ids.max()}." if ids.size else ".")
+        )
+    keep = np.ones(n, dtype=bool)
+    keep[ids.astype(np.int64)] = False
+    return np.flatnonzero(keep)

@@ -78,6 +78,19 @@ def test_planetoid_public_split(name, train):
     assert counts.tolist() == [20] * get_info(name).stats["num_classes"]
 
 
+@pytest.mark.parametrize("name, count", [("cora", 0), ("citeseer", 15)])
+def test_planetoid_unlabelled_nodes(name, count):
+    loaded = load(name, SHARED)
+    unlabelled = loaded.extra["unlabelled_nodes"]
+    assert unlabelled.numel() == count
+    # independent check: they are exactly the rows PyG filled with zeros (no other row is empty)
+    empty = torch.nonzero(loaded.data.x.abs().sum(dim=1) == 0).flatten()
+    assert unlabelled.tolist() == empty.tolist()
+    split = loaded.split
+    used = torch.cat([split.train_idx, split.valid_idx, split.test_idx])
+    assert not torch.isin(unlabelled, used).any(), "the public split never uses them"
+
+
 @pytest.mark.parametrize("name", ["texas", "actor"])
 def test_geom_gcn_splits(name):
     first, fourth = load(name, SHARED, split=0), load(name, SHARED, split=3)

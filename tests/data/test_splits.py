@@ -249,6 +249,33 @@ def test_node_split_bad_ratios(train_ratio, valid_ratio):
                           valid_ratio=valid_ratio)
 
 
+def test_node_split_exclude_leaves_nodes_out():
+    y = np.random.default_rng(3).integers(0, 3, 60)
+    exclude = np.array([0, 7, 8, 59])
+    split = random_node_split(y, train_ratio=0.5, valid_ratio=0.25, seed=4, exclude=exclude)
+    parts = [split.train_idx, split.valid_idx, split.test_idx]
+    ids = sorted(i for part in parts for i in part.tolist())
+    assert ids == sorted(set(range(60)) - set(exclude.tolist())), "every other node, once"
+    # the kept nodes are split per class as if the excluded ones were not there
+    for c in range(3):
+        members = np.setdiff1d(np.flatnonzero(y == c), exclude)
+        assert (y[split.train_idx.numpy()] == c).sum() == round(0.5 * members.size)
+
+
+def test_node_split_empty_exclude_is_no_exclude():
+    y = np.random.default_rng(5).integers(0, 4, 80)
+    a = random_node_split(y, seed=1)
+    b = random_node_split(y, seed=1, exclude=torch.empty(0, dtype=torch.long))
+    for part in ("train_idx", "valid_idx", "test_idx"):
+        assert torch.equal(getattr(a, part), getattr(b, part))
+
+
+@pytest.mark.parametrize("exclude", [[10], [-1], [[1, 2]], [0.5]])
+def test_node_split_bad_exclude(exclude):
+    with pytest.raises(DatasetError, match=r"exclude must be a 1-D array of node ids in 0\.\.9"):
+        random_node_split(torch.zeros(10, dtype=torch.long), exclude=np.array(exclude))
+
+
 def test_node_split_too_few_nodes():
     with pytest.raises(DatasetError, match="node split of 1 nodes left an empty train or test part"):
         random_node_split(torch.tensor([0]))
