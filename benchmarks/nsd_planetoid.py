@@ -4,7 +4,11 @@ Bodnar et al. (NeurIPS 2022, Table 1) use the geom-gcn 48/32/20 splits of Cora a
 (Gen-NSD 87.30 ± 1.15 on Cora, Diag-NSD 77.14 ± 1.85 on CiteSeer). Those split files are not in
 the offline data here, so split ``i`` (i = 0..9) is a seeded, class-stratified
 :func:`graphkit.data.splits.random_node_split` with ``train_ratio=0.48, valid_ratio=0.32``
-(the rest, 20 %, is test), drawn with seed ``i``; the model seed is ``i`` as well. Every
+(the rest, 20 %, is test), drawn with seed ``i``; the model seed is ``i`` as well. As in the
+authors' loader, CiteSeer's 15 nodes without a label (``extra['unlabelled_nodes']`` of the
+loaded dataset; PyG gives them zero features and class 0) are in no part; ``--splits all``
+keeps them, as this script did before 2026-11-26 15:00 UTC (Cora has no such node, so its
+splits are the same either way). Every
 (dataset, model, grid point) is trained on the same 10 splits through the ``nsd-*`` node
 models (:func:`graphkit.bench.node.train_node_model`: full batch, the epoch of lowest valid
 loss selected, as the authors' code); the grid point reported per (dataset, model) is the one
@@ -84,11 +88,13 @@ GRID = {
 PAPER = {("cora", "nsd-gen"): 87.30, ("citeseer", "nsd-diag"): 77.14}
 
 
-def _splits(dataset: str, root: str | None, seeds: list[int]) -> dict[int, LoadedDataset]:
+def _splits(dataset: str, root: str | None, seeds: list[int], kind: str) -> dict[int, LoadedDataset]:
     base = load(dataset, root, task="node")
+    exclude = base.extra["unlabelled_nodes"] if kind == "labelled" else None
     out = {}
     for seed in seeds:
-        split = random_node_split(base.data.y, train_ratio=0.48, valid_ratio=0.32, seed=seed)
+        split = random_node_split(base.data.y, train_ratio=0.48, valid_ratio=0.32, seed=seed,
+                                  exclude=exclude)
         out[seed] = LoadedDataset(base.name, "node", base.data, split, base.info, seed=seed)
     return out
 
@@ -97,7 +103,9 @@ def _done(path: Path) -> dict[tuple, dict]:
     if not path.exists():
         return {}
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    return {(r["dataset"], r["model"], r["grid"], r["seed"]): r for r in rows}
+    # rows written before the splits option existed used every node ("all")
+    return {(r.get("splits", "all"), r["dataset"], r["model"], r["grid"], r["seed"]): r
+            for r in rows}
 
 
 def main() -> None:
@@ -107,6 +115,8 @@ def main() -> None:
     parser.add_argument("--models", default="nsd-diag,nsd-orth,nsd-gen")
     parser.add_argument("--grid", default=",".join(GRID), help=f"grid points, from {', '.join(GRID)}")
     parser.add_argument("--seeds", default="0-9")
+    parser.add_argument("--splits", choices=("labelled", "all"), default="labelled",
+                        help="leave CiteSeer's unlabelled nodes out of the splits (default), or not")
     parser.add_argument("--results", default="runs/nsd_planetoid.jsonl")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
@@ -114,13 +124,13 @@ def main() -> None:
     seeds = parse_seeds(args.seeds)
     path = Path(args.results)
     path.parent.mkdir(parents=True, exist_ok=True)
-    done = _done(path)
+    done = {key[1:]: row for key, row in _done(path).items() if key[0] == args.splits}
     datasets = [d for d in args.datasets.split(",") if d]
     models = [m for m in args.models.split(",") if m]
     grid = [g for g in args.grid.split(",") if g]
     print(f"load average before: {os.getloadavg()}", flush=True)
     for dataset in datasets:
-        splits = _splits(dataset, args.root, seeds)
+        splits = _splits(dataset, args.root, seeds, args.splits)
         for model in models:
             for point in grid:
                 for seed in seeds:
@@ -131,7 +141,8 @@ def main() -> None:
                     outcome = get_model("node", model).run(
                         Job(splits[seed], model, params, seed=seed, metric="accuracy")
                     )
-                    row = {"dataset": dataset, "model": model, "grid": point, "seed": seed,
+                    row = {"splits": args.splits, "dataset": dataset, "model": model,
+                           "grid": point, "seed": seed,
                            "valid": outcome.valid["accuracy"], "test": outcome.test["accuracy"],
                            "best_epoch": outcome.best_epoch, "epochs_run": outcome.epochs_run,
                            "seconds": round(time.perf_counter() - start, 1),
