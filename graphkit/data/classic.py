@@ -99,7 +99,7 @@ def load_planetoid(
         return _random_link_task(info, data, seed, options)
     _no_options(info, task, options)
     split = NodeSplit(*(_mask_to_index(m) for m in (data.train_mask, data.val_mask, data.test_mask)))
-    test_index = cache_dir("pyg") / info.directory / "raw" / raw_files[-1]
+    test_index = cache_dir("pyg") / info.directory / "raw" / f"ind.{name.lower()}.test.index"
     extra = {"unlabelled_nodes": _planetoid_unlabelled_nodes(test_index)}
     return LoadedDataset(info.name, "node", _node_data(data), split, info, extra=extra)
 
