@@ -114,7 +114,7 @@ def _planetoid_unlabelled_nodes(test_index: Path) -> torch.Tensor:
     :func:`~graphkit.data.splits.random_node_split`); the public split never uses them.
     """
     try:
-        ids = np.loadtxt(test_index, dtype=np.int64, ndmin=1)
+        ids = np.array([int(token) for token in test_index.read_text().split()], dtype=np.int64)
     except ValueError as exc:
         raise FileFormatError(f"{test_index}: expected one node id per line ({exc}).") from exc
     if ids.size == 0:
