@@ -15,7 +15,8 @@ loss selected, as the authors' code); the grid point reported per (dataset, mode
 with the best **mean validation** accuracy, never test.
 
 Each finished run is appended to ``--results`` (JSON lines) and skipped when the script is run
-again, so an interrupted grid resumes. The table lists every grid point that has all splits.
+again, so an interrupted grid resumes. The table lists every grid point that has all splits;
+``--report-only`` prints it without training anything.
 
 Usage (from the repository root)::
 
@@ -117,6 +118,8 @@ def main() -> None:
     parser.add_argument("--seeds", default="0-9")
     parser.add_argument("--splits", choices=("labelled", "all"), default="labelled",
                         help="leave CiteSeer's unlabelled nodes out of the splits (default), or not")
+    parser.add_argument("--report-only", action="store_true",
+                        help="print the table of the finished runs; train nothing")
     parser.add_argument("--results", default="runs/nsd_planetoid.jsonl")
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
@@ -128,6 +131,9 @@ def main() -> None:
     datasets = [d for d in args.datasets.split(",") if d]
     models = [m for m in args.models.split(",") if m]
     grid = [g for g in args.grid.split(",") if g]
+    if args.report_only:
+        _table(done, datasets, models, grid, seeds)
+        return
     print(f"load average before: {os.getloadavg()}", flush=True)
     for dataset in datasets:
         splits = _splits(dataset, args.root, seeds, args.splits)
