@@ -7,7 +7,7 @@ the offline data here, so split ``i`` (i = 0..9) is a seeded, class-stratified
 (the rest, 20 %, is test), drawn with seed ``i``; the model seed is ``i`` as well. As in the
 authors' loader, CiteSeer's 15 nodes without a label (``extra['unlabelled_nodes']`` of the
 loaded dataset; PyG gives them zero features and class 0) are in no part; ``--splits all``
-keeps them, as this script did before 2026-11-26 15:00 UTC (Cora has no such node, so its
+keeps them, as the first six rounds of ``nsd_planetoid.md`` did (Cora has no such node, so its
 splits are the same either way). Every
 (dataset, model, grid point) is trained on the same 10 splits through the ``nsd-*`` node
 models (:func:`graphkit.bench.node.train_node_model`: full batch, the epoch of lowest valid

@@ -110,7 +110,7 @@ def _planetoid_unlabelled_nodes(test_index: Path) -> torch.Tensor:
     The test nodes are stored as a block of ids ``min..max`` of ``ind.<name>.test.index``; an
     id of that range missing from the file is a node without a feature row or a label, and PyG
     fills it with zero features and class 0. Random node splits should leave these nodes out,
-    as the H2GCN and Neural Sheaf Diffusion code does (``exclude=`` of
+    as the Neural Sheaf Diffusion code does (``exclude=`` of
     :func:`~graphkit.data.splits.random_node_split`); the public split never uses them.
     """
     try:
