@@ -18,6 +18,10 @@ Each finished run is appended to ``--results`` (JSON lines) and skipped when the
 again, so an interrupted grid resumes. The table lists every grid point that has all splits;
 ``--report-only`` prints it without training anything.
 
+Besides the named grid points, ``sweepS-K`` is trial ``K`` of the random search of
+``nsd_random_search.py`` with sample seed ``S`` (the authors' WebKB sweep space), under this
+script's budget and splits: the search drawn by that script, run on these splits.
+
 Usage (from the repository root)::
 
     OMP_NUM_THREADS=1 nice python benchmarks/nsd_planetoid.py --root ../shared/datasets \\
@@ -31,11 +35,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import time
 from pathlib import Path
 
 import torch
+from nsd_random_search import trials
 
 from graphkit.bench import Job, get_model
 from graphkit.bench.config import parse_seeds
@@ -87,6 +93,24 @@ GRID = {
     "d3-drop0.2-in0.8-selvalid": {"d": 3, "dropout": 0.2, "input_dropout": 0.8, "select": "valid"},
 }
 PAPER = {("cora", "nsd-gen"): 87.30, ("citeseer", "nsd-diag"): 77.14}
+SWEEP = re.compile(r"sweep(\d+)-(\d+)")
+
+
+def grid_point(name: str) -> dict[str, object]:
+    """The overrides of grid point ``name``: a named point of ``GRID`` or a sweep trial.
+
+    ``sweepS-K`` is trial ``K`` (0-based) of ``nsd_random_search.trials`` with sample seed
+    ``S``, without its epoch budget: every point here gets ``BUDGET``.
+    """
+    if name in GRID:
+        return GRID[name]
+    match = SWEEP.fullmatch(name)
+    if match is None:
+        raise SystemExit(f"unknown grid point {name!r}: use one of {', '.join(GRID)} "
+                         "or sweepS-K (trial K of the random search with sample seed S)")
+    sample_seed, k = (int(v) for v in match.groups())
+    params = trials(k + 1, sample_seed)[k]
+    return {key: value for key, value in params.items() if key not in BUDGET}
 
 
 def _splits(dataset: str, root: str | None, seeds: list[int], kind: str) -> dict[int, LoadedDataset]:
@@ -114,7 +138,7 @@ def main() -> None:
     parser.add_argument("--root", default=None, help="data root (default: $GRAPHKIT_DATA)")
     parser.add_argument("--datasets", default="cora,citeseer")
     parser.add_argument("--models", default="nsd-diag,nsd-orth,nsd-gen")
-    parser.add_argument("--grid", default=",".join(GRID), help=f"grid points, from {', '.join(GRID)}")
+    parser.add_argument("--grid", default=",".join(GRID), help=f"grid points, from {', '.join(GRID)}, or sweepS-K (module docstring)")
     parser.add_argument("--seeds", default="0-9")
     parser.add_argument("--splits", choices=("labelled", "all"), default="labelled",
                         help="leave CiteSeer's unlabelled nodes out of the splits (default), or not")
@@ -131,6 +155,7 @@ def main() -> None:
     datasets = [d for d in args.datasets.split(",") if d]
     models = [m for m in args.models.split(",") if m]
     grid = [g for g in args.grid.split(",") if g]
+    overrides = {point: grid_point(point) for point in grid}
     if args.report_only:
         _table(done, datasets, models, grid, seeds)
         return
@@ -142,7 +167,7 @@ def main() -> None:
                 for seed in seeds:
                     if (dataset, model, point, seed) in done:
                         continue
-                    params = {**NODE_DEFAULTS[model], **BUDGET, **GRID[point]}
+                    params = {**NODE_DEFAULTS[model], **BUDGET, **overrides[point]}
                     start = time.perf_counter()
                     outcome = get_model("node", model).run(
                         Job(splits[seed], model, params, seed=seed, metric="accuracy")
