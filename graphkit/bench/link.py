@@ -176,7 +176,7 @@ class NegativeSampler:
 @torch.no_grad()
 def _score(model: LinkModel, h: torch.Tensor, pairs: torch.Tensor, batch_size: int, adj=None) -> torch.Tensor:
     return torch.cat(
-        [model(h, pairs[:, i : i + batch_size], adj) for i in range(0, pairs.size(1), batch_size)]
+        [model(h, pairs[:, i : i + batch_size], adj).cpu() for i in range(0, pairs.size(1), batch_size)]
     )
 
 

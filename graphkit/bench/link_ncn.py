@@ -6,7 +6,9 @@ propagation encoder on learnable embeddings (or on a linear map of the node feat
 Training reuses :func:`graphkit.bench.link.fit_link_model` (uniform non-edge negatives, one per
 positive, binary cross-entropy, test reported at the best valid evaluation, ``time_limit_s``,
 progress bar); each training batch is encoded and scored on the training graph without the
-batch's positive pairs (target-link removal, ``target_link_removal``).
+batch's positive pairs (target-link removal, ``target_link_removal``). ``device`` (default
+``'cpu'``) moves the model and the graph (as :class:`~graphkit.layers.ncn.NeighborTensors`) to
+a GPU, say ``'cuda'``; negatives and the split stay on the CPU, so a seed draws the same pairs.
 
 Defaults are the official ogbl-ddi command of the paper's code (GraphPKU/NeuralCommonNeighbor,
 README): ``--model puresum --mplayers 1 --hiddim 224 --res --gnndp 0.4 --xdp 0.05 --tdp 0.0
@@ -23,7 +25,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -34,7 +35,13 @@ from graphkit.bench.registry import ModelSpec, register_model
 from graphkit.data.types import LinkSplit
 from graphkit.errors import ConfigError
 from graphkit.graph import Graph
-from graphkit.layers.ncn import NCNCPredictor, NCNPredictor, neighbor_lists, remove_target_links
+from graphkit.layers.ncn import (
+    NCNCPredictor,
+    NCNPredictor,
+    NeighborTensors,
+    neighbor_lists,
+    remove_target_links,
+)
 
 __all__ = ["NCN_DEFAULTS", "NCNC_DEFAULTS", "PropagationEncoder", "NCNLinkModel", "train_ncn"]
 
@@ -61,6 +68,7 @@ NCN_DEFAULTS: dict[str, Any] = {
     "time_limit_s": 0,
     "predictor_chunk": 0,
     "precision": "fp32",
+    "device": "cpu",
 }
 NCNC_DEFAULTS: dict[str, Any] = {
     **NCN_DEFAULTS,
@@ -71,6 +79,21 @@ NCNC_DEFAULTS: dict[str, Any] = {
 }
 _PROPAGATIONS = ("sum", "gcn")
 _SPARSE_FEATURES = 0.1  # features denser than this stay dense
+
+
+class _SymmetricProduct(torch.autograd.Function):
+    """``P @ h`` for a symmetric sparse ``P`` (both propagations are): the gradient with respect
+    to ``h`` is ``P^T g = P g``, so the backward pass is one more product with ``P`` on any
+    device, without autograd's sparse transpose."""
+
+    @staticmethod
+    def forward(ctx, operator: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+        ctx.operator = operator
+        return operator @ h
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> tuple[None, torch.Tensor]:
+        return None, ctx.operator @ grad
 
 
 class PropagationEncoder(nn.Module):
@@ -108,12 +131,15 @@ class PropagationEncoder(nn.Module):
         if self.lin is not None:
             self.lin.reset_parameters()
 
-    def _operator(self, g: Graph) -> torch.Tensor:
-        indptr, indices = torch.as_tensor(g.indptr.copy()), torch.as_tensor(g.indices.copy())
-        values = torch.ones(indices.numel())
+    def _operator(self, g: Graph | NeighborTensors) -> torch.Tensor:
+        if isinstance(g, NeighborTensors):
+            indptr, indices = g.indptr, g.indices
+        else:
+            indptr, indices = torch.as_tensor(g.indptr.copy()), torch.as_tensor(g.indices.copy())
+        values = torch.ones(indices.numel(), device=indices.device)
         if self.kind == "gcn":
             norm = (1.0 + indptr.diff().float()).rsqrt()
-            rows = torch.repeat_interleave(torch.arange(g.num_nodes), indptr.diff())
+            rows = torch.repeat_interleave(torch.arange(g.num_nodes, device=indices.device), indptr.diff())
             values = norm[rows] * norm[indices]
         return torch.sparse_csr_tensor(indptr, indices, values, (g.num_nodes, g.num_nodes))
 
@@ -128,14 +154,14 @@ class PropagationEncoder(nn.Module):
         )
         return torch.sparse.mm(dropped, self.lin.weight.t()) + self.lin.bias
 
-    def forward(self, x: torch.Tensor | None, g: Graph) -> torch.Tensor:
+    def forward(self, x: torch.Tensor | None, g: Graph | NeighborTensors) -> torch.Tensor:
         h = self.embedding.weight if self.embedding is not None else self._input_map(x)
         h = F.dropout(h, self.encoder_dropout, self.training)
         if self.num_layers:
             operator = self._operator(g)
-            self_weight = (1.0 + torch.as_tensor(np.diff(g.indptr)).float()).reciprocal().unsqueeze(1)
+            self_weight = (1.0 + operator.crow_indices().diff().float()).reciprocal().unsqueeze(1)
         for _ in range(self.num_layers):
-            out = operator @ h
+            out = _SymmetricProduct.apply(operator, h)
             if self.kind == "gcn":
                 out = out + self_weight * h
             out = F.dropout(out, self.tail_dropout, self.training)
@@ -173,7 +199,10 @@ def train_ncn(job: Job, completion: bool) -> JobOutcome:
     x = None if x is None else x.float()
     if x is not None and x.count_nonzero() < _SPARSE_FEATURES * x.numel():
         x = x.to_sparse().coalesce()
+    device = _device(p["device"])
     graph = neighbor_lists(data.edge_index, data.num_nodes)
+    if device.type != "cpu":
+        graph, x = NeighborTensors.from_graph(graph, device), None if x is None else x.to(device)
     encoder = PropagationEncoder(
         data.num_nodes, None if x is None else x.size(1), p["hidden"], p["num_layers"], p["encoder"],
         p["residual"], p["input_dropout"], p["encoder_dropout"], p["tail_dropout"],
@@ -187,12 +216,23 @@ def train_ncn(job: Job, completion: bool) -> JobOutcome:
         )
     else:
         predictor = NCNPredictor(p["hidden"], p["hidden"], **shared)
-    model = NCNLinkModel(encoder, predictor, p["target_link_removal"])
+    model = NCNLinkModel(encoder, predictor, p["target_link_removal"]).to(device)
     optimizer = torch.optim.Adam([
         {"params": encoder.parameters(), "lr": p["lr"]},
         {"params": predictor.parameters(), "lr": p["predictor_lr"]},
     ])
     return fit_link_model(job, model, optimizer, x, graph)
+
+
+def _device(name: str) -> torch.device:
+    """The torch device of the ``device`` parameter; an unusable one fails before training."""
+    try:
+        device = torch.device(name)
+    except (RuntimeError, TypeError) as error:
+        raise ConfigError(f"device must name a torch device ('cpu', 'cuda', 'cuda:1'); got {name!r}.") from error
+    if device.type == "cuda" and not torch.cuda.is_available():
+        raise ConfigError(f"device={name!r} but torch sees no CUDA device here; use device='cpu'.")
+    return device
 
 
 def _register() -> None:

@@ -26,6 +26,11 @@ two degrees) and returned as flat member lists with offsets, and the sums are
 ``embedding_bag`` reductions over those lists. Memory grows with the number of members, never
 with ``pairs × nodes``.
 
+On an accelerator the graph is a :class:`NeighborTensors` (the same CSR as torch tensors on the
+device) and the sets are found without a compiled loop: the neighbour lists of all pairs are
+gathered as sorted keys ``pair · N + node`` and intersected with one ``searchsorted``; the
+members come out in the same order as the merge's.
+
 Target-link removal (TLR, Section 5 of the paper): while training, the positive pairs of the
 batch are removed from the graph before it is used (:func:`remove_target_links`), so that a
 training edge cannot be its own evidence.
@@ -48,6 +53,7 @@ from graphkit.layers.propagation import Adjacency
 
 __all__ = [
     "PairSets",
+    "NeighborTensors",
     "NCNPredictor",
     "NCNCPredictor",
     "neighbor_lists",
@@ -81,6 +87,42 @@ def neighbor_lists(adj: Any, num_nodes: int | None = None) -> Graph:
         num_nodes = adj.num_nodes if num_nodes is None else num_nodes
         adj = torch.stack([adj._sources, adj._targets])
     return as_graph(adj, num_nodes=num_nodes, directed=False, self_loops="remove", weight=None)
+
+
+@dataclass(frozen=True)
+class NeighborTensors:
+    """The sorted CSR of :func:`neighbor_lists` as torch tensors on one device (a GPU, say).
+
+    Every function and predictor of this module that takes a graph accepts it; the work then
+    stays on ``indptr.device``. Build it with :meth:`from_graph`.
+
+    Attributes:
+        indptr: ``int64 [num_nodes + 1]``. indices: ``int64 [num_edges]``, sorted within a row.
+        num_nodes: number of nodes.
+    """
+
+    indptr: torch.Tensor
+    indices: torch.Tensor
+    num_nodes: int
+
+    @classmethod
+    def from_graph(cls, adj: Any, device: torch.device | str, num_nodes: int | None = None) -> NeighborTensors:
+        """The neighbour lists of ``adj`` (anything :func:`neighbor_lists` takes) on ``device``."""
+        g = neighbor_lists(adj, num_nodes)
+        return cls(torch.tensor(g.indptr, device=device), torch.tensor(g.indices, device=device), g.num_nodes)
+
+    @property
+    def device(self) -> torch.device:
+        return self.indptr.device
+
+    def degrees(self) -> torch.Tensor:
+        """``int64 [num_nodes]``."""
+        return self.indptr.diff()
+
+    def row_ids(self) -> torch.Tensor:
+        """Source id of every stored edge, ``int64 [num_edges]``."""
+        return torch.repeat_interleave(torch.arange(self.num_nodes, device=self.device), self.degrees(),
+                                       output_size=self.indices.numel())
 
 
 @dataclass(frozen=True)
@@ -183,11 +225,14 @@ def pair_sets(adj: Any, pairs: torch.Tensor, *, residual: bool = False,
         num_nodes: number of nodes for an ``edge_index`` input.
 
     Returns:
-        A :class:`PairSets`; members within each pair are in increasing order.
+        A :class:`PairSets`; members within each pair are in increasing order. With a
+        :class:`NeighborTensors` graph, its tensors are on the graph's device.
 
     Raises:
         GraphInputError: for a malformed graph, or ``pairs`` not ``[2, M]`` integers in range.
     """
+    if isinstance(adj, NeighborTensors):
+        return _pair_sets_by_search(adj, _check_pairs(pairs, adj.num_nodes).to(adj.device), residual)
     g = neighbor_lists(adj, num_nodes)
     pairs = _check_pairs(pairs, g.num_nodes)
     src, dst = pairs.numpy().astype(np.int64, copy=False)
@@ -197,6 +242,46 @@ def pair_sets(adj: Any, pairs: torch.Tensor, *, residual: bool = False,
     offsets = torch.from_numpy(offsets)
     sets = [(offsets[r], torch.from_numpy(members)) for r, members in enumerate((common, first, second))]
     return PairSets(sets[0], *(sets[1:] if residual else (None, None)))
+
+
+def _neighbor_keys(g: NeighborTensors, nodes: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The neighbour lists of ``nodes[k]`` back to back: (owner ``k``, neighbour, sorted key
+    ``k · N + neighbour``) per member."""
+    counts = g.degrees()[nodes]
+    total = int(counts.sum())
+    owner = torch.repeat_interleave(torch.arange(nodes.numel(), device=nodes.device), counts, output_size=total)
+    first = torch.cumsum(counts, 0) - counts
+    neighbor = g.indices[torch.arange(total, device=nodes.device) - first[owner] + g.indptr[nodes][owner]]
+    return owner, neighbor, owner * g.num_nodes + neighbor
+
+
+def _found_in(sorted_keys: torch.Tensor, keys: torch.Tensor) -> torch.Tensor:
+    """``keys[t] in sorted_keys`` for every ``t``."""
+    if sorted_keys.numel() == 0:
+        return torch.zeros_like(keys, dtype=torch.bool)
+    slot = torch.searchsorted(sorted_keys, keys).clamp_(max=sorted_keys.numel() - 1)
+    return sorted_keys[slot] == keys
+
+
+def _as_lists(owner: torch.Tensor, members: torch.Tensor, count: int) -> tuple[torch.Tensor, torch.Tensor]:
+    sizes = torch.bincount(owner, minlength=count)
+    return torch.cat([sizes.new_zeros(1), torch.cumsum(sizes, 0)]), members
+
+
+def _pair_sets_by_search(g: NeighborTensors, pairs: torch.Tensor, residual: bool) -> PairSets:
+    """:func:`pair_sets` in tensor operations: :math:`u \\in N(i) \\cap N(j)` iff the key
+    ``k · N + u`` of ``j``'s list is among the (sorted) keys of ``i``'s list."""
+    src, dst = pairs
+    owner_i, neighbor_i, keys_i = _neighbor_keys(g, src)
+    owner_j, neighbor_j, keys_j = _neighbor_keys(g, dst)
+    shared = _found_in(keys_i, keys_j)
+    common = _as_lists(owner_j[shared], neighbor_j[shared], src.numel())
+    if not residual:
+        return PairSets(common)
+    first = ~_found_in(keys_j, keys_i) & (neighbor_i != dst[owner_i])
+    second = ~shared & (neighbor_j != src[owner_j])
+    return PairSets(common, _as_lists(owner_i[first], neighbor_i[first], src.numel()),
+                    _as_lists(owner_j[second], neighbor_j[second], src.numel()))
 
 
 @numba.njit(cache=True)
@@ -244,9 +329,14 @@ class _PairSum(torch.autograd.Function):
 
 def _bag_sum(h: torch.Tensor, offsets: torch.Tensor, members: torch.Tensor,
              weights: torch.Tensor | None = None) -> torch.Tensor:
-    """``out[k] = sum_t w_t h[members[t]]`` over the members of pair ``k`` (zeros when empty)."""
+    """``out[k] = sum_t w_t h[members[t]]`` over the members of pair ``k`` (zeros when empty).
+
+    On the CPU the backward pass is :class:`_PairSum`'s; elsewhere it is autograd's."""
     if members.numel() == 0:
         return h.new_zeros(offsets.numel() - 1, h.size(1))
+    if h.device.type != "cpu":  # autograd's own embedding_bag backward
+        return F.embedding_bag(members, h, offsets, mode="sum", include_last_offset=True,
+                               per_sample_weights=weights)
     return _PairSum.apply(h, offsets, members, h.new_zeros(0) if weights is None else weights)
 
 
@@ -276,32 +366,44 @@ def _check_h(h: Any) -> torch.Tensor:
     return h
 
 
-def remove_target_links(adj: Any, pairs: torch.Tensor, *, num_nodes: int | None = None) -> Graph:
+def remove_target_links(adj: Any, pairs: torch.Tensor, *,
+                        num_nodes: int | None = None) -> Graph | NeighborTensors:
     """The graph without the links ``pairs`` (both directions): target-link removal (TLR).
 
     Pairs that are not edges are ignored. Used on each training batch so that the positive
     pairs being scored are absent from the graph the encoder and the predictor see.
 
     Args:
-        adj: the graph (see :func:`neighbor_lists`).
+        adj: the graph (see :func:`neighbor_lists`), or a :class:`NeighborTensors`.
         pairs: ``[2, M]`` integer node pairs to remove.
         num_nodes: number of nodes for an ``edge_index`` input.
 
     Returns:
-        A new undirected :class:`~graphkit.graph.Graph` (the input is not modified).
+        A new undirected :class:`~graphkit.graph.Graph`, or a new :class:`NeighborTensors` on
+        the same device for one (the input is not modified).
     """
+    if isinstance(adj, NeighborTensors):
+        pairs = _check_pairs(pairs, adj.num_nodes).to(adj.device)
+        indptr, indices = _without_links(adj.indptr, adj.indices, adj.row_ids(), adj.num_nodes, pairs)
+        return NeighborTensors(indptr, indices, adj.num_nodes)
     g = neighbor_lists(adj, num_nodes)
-    pairs = _check_pairs(pairs, g.num_nodes).numpy()
-    n = g.num_nodes
-    keys = g.row_ids() * n + g.indices  # sorted: rows ascending, columns sorted within a row
-    drop = np.concatenate([pairs[0] * n + pairs[1], pairs[1] * n + pairs[0]])
-    hit = np.searchsorted(keys, drop)
-    hit = hit[(hit < keys.size) & (keys[np.minimum(hit, keys.size - 1)] == drop)]
-    keep = np.ones(keys.size, dtype=bool)
-    keep[hit] = False
-    degree = np.diff(g.indptr) - np.bincount(g.row_ids()[hit], minlength=n)
-    indptr = np.concatenate([[0], np.cumsum(degree)]).astype(np.int64)
-    return Graph(indptr, g.indices[keep], None, n, False)
+    pairs = _check_pairs(pairs, g.num_nodes)
+    indptr, indices = _without_links(torch.tensor(g.indptr), torch.tensor(g.indices),
+                                     torch.from_numpy(g.row_ids()), g.num_nodes, pairs)
+    return Graph(indptr.numpy(), indices.numpy(), None, g.num_nodes, False)
+
+
+def _without_links(indptr: torch.Tensor, indices: torch.Tensor, rows: torch.Tensor, n: int,
+                   pairs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The CSR without the stored edges ``(i, j)`` and ``(j, i)`` of every pair."""
+    keys = rows * n + indices  # sorted: rows ascending, columns sorted within a row
+    drop = torch.cat([pairs[0] * n + pairs[1], pairs[1] * n + pairs[0]])
+    keep = torch.ones_like(keys, dtype=torch.bool)
+    if keys.numel():
+        slot = torch.searchsorted(keys, drop).clamp_(max=keys.numel() - 1)
+        keep[slot[keys[slot] == drop]] = False
+    degree = torch.bincount(rows[keep], minlength=n)
+    return torch.cat([indptr.new_zeros(1), torch.cumsum(degree, 0)]), indices[keep]
 
 
 # --------------------------------------------------------------------------- predictors
@@ -346,7 +448,8 @@ class NCNPredictor(nn.Module):
 
     Shapes: ``forward(h [N, in_channels], adj, pairs [2, M]) -> logits [M]``; ``adj`` is an
     ``edge_index``, a torch sparse adjacency, an :class:`Adjacency` or a
-    :class:`~graphkit.graph.Graph` (a ``Graph`` from :func:`neighbor_lists` is reused as is).
+    :class:`~graphkit.graph.Graph` (a ``Graph`` from :func:`neighbor_lists` is reused as is), or
+    a :class:`NeighborTensors` on the device of ``h`` (the pairs are moved there).
     """
 
     def __init__(
@@ -402,13 +505,16 @@ class NCNPredictor(nn.Module):
         hij = h.index_select(0, pairs[0]) * h.index_select(0, pairs[1])
         return self.out_mlp(self.beta * self.cn_mlp(pooled) + self.pair_mlp(hij)).squeeze(-1)
 
-    def _prepare(self, h: torch.Tensor, adj: Any, pairs: torch.Tensor) -> tuple[Graph, torch.Tensor]:
+    def _prepare(self, h: torch.Tensor, adj: Any,
+                 pairs: torch.Tensor) -> tuple[Graph | NeighborTensors, torch.Tensor]:
         h = _check_h(h)
         if h.size(1) != self.in_channels:
             raise GraphInputError(
                 f"h has {h.size(1)} channels but the predictor was built with in_channels="
                 f"{self.in_channels}."
             )
+        if isinstance(adj, NeighborTensors):
+            return adj, _check_pairs(pairs, adj.num_nodes).to(adj.device)
         g = neighbor_lists(adj, h.size(0))
         return g, _check_pairs(pairs, g.num_nodes)
 
@@ -485,7 +591,8 @@ class NCNCPredictor(NCNPredictor):
         return self.alpha * self.prior * p0 / (self.prior * p0 + 1.0 - p0)
 
     @torch.no_grad()
-    def _ncn_probability(self, h: torch.Tensor, g: Graph, hp: torch.Tensor, pairs: torch.Tensor) -> torch.Tensor:
+    def _ncn_probability(self, h: torch.Tensor, g: Graph | NeighborTensors, hp: torch.Tensor,
+                         pairs: torch.Tensor) -> torch.Tensor:
         out = []
         for start in range(0, pairs.size(1), self.chunk_size):
             chunk = pairs[:, start : start + self.chunk_size]
@@ -502,7 +609,7 @@ class NCNCPredictor(NCNPredictor):
         for (offsets, members), other in ((sets.only_first, pairs[1]), (sets.only_second, pairs[0])):
             if members.numel() == 0:
                 continue
-            owner = torch.repeat_interleave(torch.arange(pairs.size(1)), offsets.diff())
+            owner = torch.repeat_interleave(torch.arange(pairs.size(1), device=pairs.device), offsets.diff())
             weights = self._ncn_probability(h, g, hp, torch.stack([other[owner], members]))
             pooled = pooled + _bag_sum(hp, offsets, members, weights.to(hp.dtype))
         return self._head(h, pairs, pooled)

@@ -7,11 +7,12 @@ import pytest
 import torch
 
 from graphkit.bench import Job, get_model
+from graphkit.bench.link import fit_link_model
 from graphkit.bench.link_ncn import NCN_DEFAULTS, NCNC_DEFAULTS, NCNLinkModel, PropagationEncoder
 from graphkit.data.types import LoadedDataset
 from graphkit.errors import ConfigError
 from graphkit.layers import NCNPredictor, pair_sets
-from graphkit.layers.ncn import neighbor_lists
+from graphkit.layers.ncn import NeighborTensors, neighbor_lists
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +60,32 @@ def test_time_limit_stops_after_first_epoch(planted):
     assert outcome.epochs_run == 1 and [p["epoch"] for p in outcome.history] == [1]
 
 
+def test_training_on_neighbor_tensors_matches_the_graph_path(planted):
+    # what device='cuda' runs (NeighborTensors, tensor-search sets), here on CPU tensors
+    params = {**NCN_DEFAULTS, **_SMALL}
+    graph = neighbor_lists(planted.data.edge_index, planted.data.num_nodes)
+
+    def fit(adj):
+        torch.manual_seed(0)
+        encoder = PropagationEncoder(graph.num_nodes, None, 16, 1, encoder_dropout=0.2)
+        model = NCNLinkModel(encoder, NCNPredictor(16, 16, dropout=0.2))
+        optimizer = torch.optim.Adam(model.parameters(), lr=0.01)
+        return fit_link_model(Job(planted, "ncn", params, seed=0, metric="auc"), model, optimizer, None, adj)
+
+    expected, got = fit(graph), fit(NeighborTensors.from_graph(graph, "cpu"))
+    assert [p["loss"] for p in got.history] == pytest.approx([p["loss"] for p in expected.history], rel=1e-5)
+    assert got.valid["auc"] == pytest.approx(expected.valid["auc"], abs=1e-6)
+
+
+def test_device_parameter_is_checked(planted):
+    for device, message in (("gpu0", "must name a torch device"), ("cuda", "sees no CUDA device")):
+        if device == "cuda" and torch.cuda.is_available():
+            continue
+        params = {**NCN_DEFAULTS, **_SMALL, "device": device}
+        with pytest.raises(ConfigError, match=message):
+            get_model("link", "ncn").run(Job(planted, "ncn", params, seed=0, metric="auc"))
+
+
 def test_batch_graph_removes_the_batch_positives(planted):
     graph = neighbor_lists(planted.data.edge_index, planted.data.num_nodes)
     pos = planted.split.train_pos[:, :10]
@@ -104,5 +131,12 @@ def test_propagation_encoder_matches_dense_reference(kind):
         h = operator @ h + h
     torch.testing.assert_close(encoder(x, graph), h)
     torch.testing.assert_close(encoder(x.to_sparse().coalesce(), graph), h)  # sparse features
+    # gradients (the backward pass multiplies by the symmetric operator again)
+    weight = torch.randn(6, 5)
+    (expected,) = torch.autograd.grad((h * weight).sum(), encoder.lin.weight)
+    (got,) = torch.autograd.grad((encoder(x, graph) * weight).sum(), encoder.lin.weight)
+    torch.testing.assert_close(got, expected)
+    on_tensors = encoder(x, NeighborTensors.from_graph(graph, "cpu"))
+    torch.testing.assert_close(on_tensors, h)
     with pytest.raises(ConfigError, match="encoder must be one of"):
         PropagationEncoder(6, 3, 5, 1, kind="max")

@@ -19,7 +19,7 @@ from graphkit.layers import (
     pair_sets,
     remove_target_links,
 )
-from graphkit.layers.ncn import neighbor_lists
+from graphkit.layers.ncn import NeighborTensors, neighbor_lists
 
 
 def _random_graph(seed: int, n: int = 30, m: int = 60) -> tuple[torch.Tensor, list[set[int]], int]:
@@ -61,6 +61,38 @@ def test_pair_sets_match_python_sets(seed):
         assert _members(*sets.only_second, k) == sorted(neigh[j] - neigh[i] - {i})
         empty_seen += not (neigh[i] & neigh[j])
     assert empty_seen > 0  # pairs without a common neighbour are covered
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_pair_sets_by_search_match_python_sets(seed):
+    # the accelerator path (NeighborTensors) run on CPU tensors: same sets, same member order
+    edge_index, neigh, total = _random_graph(seed)
+    pairs = _test_pairs(neigh, total, seed)
+    graph = NeighborTensors.from_graph(edge_index, "cpu", num_nodes=total)
+    sets = pair_sets(graph, pairs, residual=True)
+    for k, (i, j) in enumerate(pairs.t().tolist()):
+        assert _members(*sets.common, k) == sorted(neigh[i] & neigh[j])
+        assert _members(*sets.only_first, k) == sorted(neigh[i] - neigh[j] - {j})
+        assert _members(*sets.only_second, k) == sorted(neigh[j] - neigh[i] - {i})
+    assert pair_sets(graph, pairs).only_first is None
+    empty = pair_sets(NeighborTensors.from_graph(torch.zeros(2, 0, dtype=torch.long), "cpu", 4),
+                      torch.tensor([[0, 1], [2, 3]]), residual=True)
+    assert empty.common[0].tolist() == [0, 0, 0] and empty.only_first[1].numel() == 0
+
+
+def test_predictors_agree_on_graph_and_neighbor_tensors():
+    edge_index, neigh, total = _random_graph(0)
+    pairs = _test_pairs(neigh, total, 0)
+    h = torch.randn(total, 4, dtype=torch.float64, requires_grad=True)
+    tensors = NeighborTensors.from_graph(edge_index, "cpu", num_nodes=total)
+    for model in (NCNPredictor(4, 4), NCNCPredictor(4, 4, prob_scale=2.0)):
+        model = model.double().eval()
+        on_graph = model(h, neighbor_lists(edge_index, total), pairs)
+        (grad_graph,) = torch.autograd.grad(on_graph.sum(), h)
+        on_tensors = model(h, tensors, pairs)
+        (grad_tensors,) = torch.autograd.grad(on_tensors.sum(), h)
+        torch.testing.assert_close(on_tensors, on_graph)
+        torch.testing.assert_close(grad_tensors, grad_graph)
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -199,6 +231,11 @@ def test_remove_target_links_removes_both_directions():
     assert out.num_edges == g.num_edges - 4
     # and the common neighbours follow: 0 and 2 were each other's neighbours via the chord
     assert 0 not in pair_sets(out, torch.tensor([[2], [1]])).common[1].tolist()
+    # the same removal on NeighborTensors
+    tensors = remove_target_links(NeighborTensors.from_graph(g, "cpu"), targets)
+    assert isinstance(tensors, NeighborTensors) and tensors.num_nodes == 7
+    assert np.array_equal(tensors.indptr.numpy(), out.indptr)
+    assert np.array_equal(tensors.indices.numpy(), out.indices)
 
 
 def test_determinism_per_seed():
