@@ -29,7 +29,8 @@ with ``pairs × nodes``.
 On an accelerator the graph is a :class:`NeighborTensors` (the same CSR as torch tensors on the
 device) and the sets are found without a compiled loop: the neighbour lists of all pairs are
 gathered as sorted keys ``pair · N + node`` and intersected with one ``searchsorted``; the
-members come out in the same order as the merge's.
+members come out in the same order as the merge's. That path's memory grows with the summed
+degrees of the pairs' endpoints (still never with ``pairs × nodes``).
 
 Target-link removal (TLR, Section 5 of the paper): while training, the positive pairs of the
 batch are removed from the graph before it is used (:func:`remove_target_links`), so that a
@@ -514,6 +515,11 @@ class NCNPredictor(nn.Module):
                 f"{self.in_channels}."
             )
         if isinstance(adj, NeighborTensors):
+            if adj.device != h.device:
+                raise GraphInputError(
+                    f"h is on {h.device} but the NeighborTensors graph is on {adj.device}; move "
+                    "both to one device (NeighborTensors.from_graph(graph, h.device))."
+                )
             return adj, _check_pairs(pairs, adj.num_nodes).to(adj.device)
         g = neighbor_lists(adj, h.size(0))
         return g, _check_pairs(pairs, g.num_nodes)

@@ -93,6 +93,9 @@ def test_predictors_agree_on_graph_and_neighbor_tensors():
         (grad_tensors,) = torch.autograd.grad(on_tensors.sum(), h)
         torch.testing.assert_close(on_tensors, on_graph)
         torch.testing.assert_close(grad_tensors, grad_graph)
+    elsewhere = NeighborTensors.from_graph(edge_index, "meta", num_nodes=total)
+    with pytest.raises(GraphInputError, match="h is on cpu but the NeighborTensors graph is on meta"):
+        NCNPredictor(4, 4).double()(h, elsewhere, pairs)
 
 
 @pytest.mark.parametrize("seed", range(5))
