@@ -18,8 +18,11 @@ the paper and the authors' implementation (DaDaCheng/WalkPooling) wherever they 
   graph, looks exactly like a test positive, whose link is not;
 * node features: the graphs have none, so, as in the authors' default (``--init-attribute
   ones``), every node gets a vector of ``hidden`` ones (``node_label='ones'``);
-  ``node_label='zero_one'`` appends a 0/1 column marking the two targets. Given features
-  (``data.x`` or ``--features``) replace the ones;
+  ``node_label='zero_one'`` appends a 0/1 column marking the two targets, and
+  ``node_label='drnl'`` appends a learned ``hidden``-dimensional embedding of each node's
+  double-radius label (:func:`~graphkit.layers.drnl_labels`; the authors' ``--drnl True``,
+  which their table scripts run beside ``--drnl False``). Given features (``data.x`` or
+  ``--features``) replace the ones;
 * encoder: two GCN layers on :math:`G^+`; WalkPool (:class:`~graphkit.layers.WalkPooling`)
   reads the concatenation of the input and both layer outputs;
 * classifier and loss: batch normalisation then an MLP of widths ``20d, 20d, 10d, d, 1``
@@ -33,7 +36,7 @@ the paper and the authors' implementation (DaDaCheng/WalkPooling) wherever they 
   validation epoch (primary metric) is reported (the authors' "from AUC" selection; with
   ``observe_valid`` the validation positives are observed links, as in their code). Every
   ``history`` entry also records ``preprocess_s``, the time spent extracting (or reading
-  cached) subgraph node sets.
+  cached) subgraph node sets and computing their DRNL labels.
 
 Subgraph node sets are extracted once per split in compiled code (one call for all pairs) and
 cached under ``$GRAPHKIT_CACHE/walkpool_subgraphs`` keyed on the graph, the pairs and the
@@ -67,7 +70,7 @@ from graphkit.data.root import cache_dir
 from graphkit.data.types import LinkSplit
 from graphkit.errors import ConfigError
 from graphkit.graph import Graph, as_graph
-from graphkit.layers.subgraphs import induced_edges, k_hop_pair_nodes
+from graphkit.layers.subgraphs import drnl_labels, induced_edges, k_hop_pair_nodes
 from graphkit.layers.walk_pool import WalkPooling
 
 __all__ = [
@@ -100,7 +103,7 @@ WALKPOOL_DEFAULTS: dict[str, Any] = {
 }
 #: the authors' per-dataset cap (``main.py``: 100 nodes per hop on PB and E.coli)
 _AUTO_CAP = {"pb": 100, "pb-50": 100}
-_NODE_LABELS = ("ones", "zero_one")
+_NODE_LABELS = ("ones", "zero_one", "drnl")
 _LOSSES = ("mse", "bce")
 
 
@@ -110,17 +113,22 @@ class WalkPoolLinkModel(nn.Module):
     Args:
         in_channels: input node features. hidden: GCN width and WalkPool query/key width.
         heads, walk_length: WalkPool settings. dropout: GCN, attention and classifier dropout.
+        num_labels: if positive, integer node labels in ``[0, num_labels)`` (DRNL) are embedded
+            in ``hidden`` learned dimensions and appended to ``x``.
 
-    ``forward(x [B, n, F], adjacency [B, n, n] (G^-), mask [B, n], pairs [B, 2]) -> [B]``
-    probabilities, the sigmoid of :meth:`logits` (same arguments).
+    ``forward(x [B, n, F], adjacency [B, n, n] (G^-), mask [B, n], pairs [B, 2], labels [B, n]
+    or None) -> [B]`` probabilities, the sigmoid of :meth:`logits` (same arguments).
     """
 
     def __init__(
         self, in_channels: int, hidden: int = 32, heads: int = 2, walk_length: int = 7,
-        dropout: float = 0.5,
+        dropout: float = 0.5, num_labels: int = 0,
     ) -> None:
         super().__init__()
         self.dropout = dropout
+        self.label_embedding = nn.Embedding(num_labels, hidden) if num_labels > 0 else None
+        if self.label_embedding is not None:
+            in_channels += hidden
         self.conv1 = nn.Linear(in_channels, hidden, bias=False)
         self.conv2 = nn.Linear(hidden, hidden, bias=False)
         self.bias1 = nn.Parameter(torch.zeros(hidden))
@@ -136,20 +144,30 @@ class WalkPoolLinkModel(nn.Module):
     def reset_parameters(self) -> None:
         for module in (self.conv1, self.conv2, self.pool, self.norm, *self.mlp, self.out):
             module.reset_parameters()
+        if self.label_embedding is not None:
+            self.label_embedding.reset_parameters()
         nn.init.xavier_uniform_(self.conv1.weight)  # glorot, as PyG's GCNConv
         nn.init.xavier_uniform_(self.conv2.weight)
         nn.init.zeros_(self.bias1)
         nn.init.zeros_(self.bias2)
 
     def forward(
-        self, x: torch.Tensor, adjacency: torch.Tensor, mask: torch.Tensor, pairs: torch.Tensor
+        self, x: torch.Tensor, adjacency: torch.Tensor, mask: torch.Tensor, pairs: torch.Tensor,
+        labels: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        return torch.sigmoid(self.logits(x, adjacency, mask, pairs))
+        return torch.sigmoid(self.logits(x, adjacency, mask, pairs, labels))
 
     def logits(
-        self, x: torch.Tensor, adjacency: torch.Tensor, mask: torch.Tensor, pairs: torch.Tensor
+        self, x: torch.Tensor, adjacency: torch.Tensor, mask: torch.Tensor, pairs: torch.Tensor,
+        labels: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Classifier logits ``[B]`` (arguments as :meth:`forward`)."""
+        if (labels is None) != (self.label_embedding is None):
+            raise ValueError(
+                "labels must be given exactly when the model was built with num_labels > 0."
+            )
+        if self.label_embedding is not None:
+            x = torch.cat([x, self.label_embedding(labels) * mask.unsqueeze(-1)], dim=-1)
         propagate = gcn_normalized(adjacency, mask, pairs)
         first = propagate @ self.conv1(x) + self.bias1
         hidden = F.dropout(first.relu(), self.dropout, self.training)
@@ -178,23 +196,34 @@ def gcn_normalized(adjacency: torch.Tensor, mask: torch.Tensor, pairs: torch.Ten
 
 
 class SubgraphSet:
-    """Cached enclosing-subgraph node sets of a list of pairs, assembled into padded batches."""
+    """Cached enclosing-subgraph node sets of a list of pairs, assembled into padded batches.
+
+    ``labels`` (optional, aligned with ``nodes``) are integer node labels such as DRNL, batched
+    as a padded ``[B, n]`` tensor (``None`` in the batch when not given).
+    """
 
     def __init__(
         self, graph: Graph, nodes: np.ndarray, ptr: np.ndarray,
         features: torch.Tensor | None, feature_dim: int, zero_one: bool,
+        labels: np.ndarray | None = None,
     ) -> None:
         self.graph, self.nodes, self.ptr = graph, nodes, ptr
         self.sizes = np.diff(ptr)
         self.features, self.feature_dim, self.zero_one = features, feature_dim, zero_one
+        self.labels = None if labels is None else torch.from_numpy(labels)
+
+    @property
+    def num_labels(self) -> int:
+        """Size of the label vocabulary (0 without labels)."""
+        return 0 if self.labels is None else int(self.labels.max()) + 1
 
     @property
     def in_channels(self) -> int:
         base = self.feature_dim if self.features is None else self.features.size(1)
         return base + int(self.zero_one)
 
-    def batch(self, selected: np.ndarray) -> tuple[torch.Tensor, ...]:
-        """``(x, adjacency of G^-, mask, pairs)`` of subgraphs ``selected`` (padded)."""
+    def batch(self, selected: np.ndarray) -> tuple[torch.Tensor | None, ...]:
+        """``(x, adjacency of G^-, mask, pairs, labels)`` of subgraphs ``selected`` (padded)."""
         sizes = torch.from_numpy(self.sizes[selected])
         count, n = len(selected), int(sizes.max())
         mask = torch.arange(n).unsqueeze(0) < sizes.unsqueeze(1)
@@ -202,18 +231,19 @@ class SubgraphSet:
         owner = torch.repeat_interleave(torch.arange(count), torch.from_numpy(np.diff(edge_ptr)))
         adjacency = torch.zeros(count, n, n, dtype=torch.bool)
         adjacency[owner, torch.from_numpy(src), torch.from_numpy(dst)] = True
+        start = torch.from_numpy(self.ptr[selected]).unsqueeze(1)
+        index = torch.minimum(start + torch.arange(n), torch.tensor(len(self.nodes) - 1))
         if self.features is None:
             x = mask.unsqueeze(-1).float().expand(count, n, self.feature_dim)
         else:
-            start = torch.from_numpy(self.ptr[selected]).unsqueeze(1)
-            index = torch.minimum(start + torch.arange(n), torch.tensor(len(self.nodes) - 1))
             x = self.features[torch.from_numpy(self.nodes)[index]] * mask.unsqueeze(-1)
+        labels = None if self.labels is None else self.labels[index] * mask
         if self.zero_one:
             label = torch.zeros(count, n, 1)
             label[:, :2] = 1.0
             x = torch.cat([x, label], dim=-1)
         pairs = torch.tensor([[0, 1]]).expand(count, 2)
-        return x, adjacency, mask, pairs
+        return x, adjacency, mask, pairs, labels
 
 
 def _digest(*arrays: np.ndarray, **params: Any) -> str:
@@ -364,17 +394,18 @@ def train_walkpool(job: Job) -> JobOutcome:
     tic = time.perf_counter()
     nodes, ptr = extract_cached(graph, all_pairs, p["num_hops"], cap, job.seed,
                                 job.dataset.info.name, bool(p["cache"]))
+    labels = drnl_labels(graph, nodes, ptr) if p["node_label"] == "drnl" else None
     preprocess_s = round(time.perf_counter() - tic, 3)
     features = job.features if job.features is not None else getattr(data, "x", None)
     subgraphs = SubgraphSet(graph, nodes, ptr, None if features is None else features.float(),
-                            p["hidden"], p["node_label"] == "zero_one")
+                            p["hidden"], p["node_label"] == "zero_one", labels)
     bounds = np.cumsum([0] + [t.size(1) for t in parts.values()])
     index = {name: np.arange(bounds[k], bounds[k + 1]) for k, name in enumerate(parts)}
     train_index = np.concatenate([index["train_pos"], index["train_neg"]])
     labels = torch.cat([torch.ones(len(index["train_pos"])), torch.zeros(len(index["train_neg"]))])
 
     model = WalkPoolLinkModel(subgraphs.in_channels, p["hidden"], p["heads"], p["walk_length"],
-                              p["dropout"])
+                              p["dropout"], subgraphs.num_labels)
     optimizer = torch.optim.Adam(model.parameters(), lr=p["lr"], fused=True)
     metrics = link_metrics(job.metric)
     selection = BestValidEvaluation(job.metric)

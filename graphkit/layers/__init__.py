@@ -44,6 +44,7 @@ from graphkit.layers.sheaf import (
 )
 from graphkit.layers.subgraphs import (
     EnclosingSubgraphs,
+    drnl_labels,
     enclosing_subgraphs,
     induced_edges,
     k_hop_pair_nodes,
@@ -76,6 +77,7 @@ __all__ = [
     "borf",
     "common_neighbor_aggregate",
     "common_neighbors",
+    "drnl_labels",
     "effective_resistance",
     "enclosing_subgraphs",
     "fosr",

@@ -23,7 +23,7 @@ from graphkit.data import get_info
 from graphkit.data.types import LoadedDataset
 from graphkit.errors import ConfigError
 from graphkit.graph import as_graph
-from graphkit.layers import k_hop_pair_nodes
+from graphkit.layers import drnl_labels, k_hop_pair_nodes
 
 
 @pytest.fixture(autouse=True)
@@ -82,11 +82,38 @@ def test_training_positive_loses_its_target_link(tiny):
     pos = tiny.split.train_pos[:, :5].numpy()
     nodes, ptr = k_hop_pair_nodes(graph, pos, 2)
     subgraphs = SubgraphSet(graph, nodes, ptr, None, 4, zero_one=True)
-    x, adjacency, mask, pairs = subgraphs.batch(np.arange(5))
+    x, adjacency, mask, pairs, labels = subgraphs.batch(np.arange(5))
+    assert labels is None
     assert not adjacency[:, 0, 1].any() and not adjacency[:, 1, 0].any()
     assert adjacency.sum() > 0 and torch.equal(adjacency, adjacency.transpose(1, 2))
     assert x.shape[-1] == 5 and torch.all(x[:, :2, -1] == 1) and torch.all(x[:, 2:, -1] == 0)
     assert torch.equal(mask.sum(1), torch.from_numpy(np.diff(ptr)))
+
+
+def test_drnl_labels_are_batched_embedded_and_trained(tiny):
+    graph = as_graph(tiny.data.edge_index, num_nodes=tiny.data.num_nodes)
+    pos = tiny.split.train_pos[:, :6].numpy()
+    nodes, ptr = k_hop_pair_nodes(graph, pos, 2)
+    expected = drnl_labels(graph, nodes, ptr)
+    subgraphs = SubgraphSet(graph, nodes, ptr, None, 4, False, expected)
+    selected = np.array([4, 1])
+    x, adjacency, mask, pairs, labels = subgraphs.batch(selected)
+    for row, p in enumerate(selected):
+        size = ptr[p + 1] - ptr[p]
+        assert labels[row, :size].tolist() == expected[ptr[p] : ptr[p + 1]].tolist()
+        assert not labels[row, size:].any()  # padding
+    assert torch.all(labels[:, :2] == 1)
+    model = WalkPoolLinkModel(4, hidden=8, heads=1, walk_length=3,
+                              num_labels=subgraphs.num_labels).eval()
+    before = model.logits(x, adjacency, mask, pairs, labels)
+    changed = labels.clone()
+    changed[0, 2] = 0
+    after = model.logits(x, adjacency, mask, pairs, changed)
+    assert after[0] != before[0] and after[1] == before[1]  # a label moves only its own pair
+    with pytest.raises(ValueError, match="num_labels"):
+        model.logits(x, adjacency, mask, pairs)
+    drnl, ones = (train_walkpool(_job(tiny, epochs=2, node_label=label)) for label in ("drnl", "ones"))
+    assert drnl.test != ones.test and drnl.test["auc"] > 0.7
 
 
 def test_gcn_propagation_matches_pyg_dense_gcn():
@@ -110,7 +137,7 @@ def test_gcn_propagation_matches_pyg_dense_gcn():
 
 @pytest.mark.parametrize(
     "key, value",
-    [("node_label", "drnl"), ("max_nodes_per_hop", -3), ("batch_size", 65536), ("heads", 0),
+    [("node_label", "degree"), ("max_nodes_per_hop", -3), ("batch_size", 65536), ("heads", 0),
      ("observe_valid", "yes"), ("loss", "hinge")],
 )
 def test_bad_parameters_name_the_key(tiny, key, value):
@@ -147,7 +174,7 @@ def test_observe_valid_adds_validation_links_and_auto_follows_the_dataset(tiny):
     rows, cols = np.array(valid.numpy())
     assert (graph.to_scipy()[rows, cols] != 0).all()
     nodes, ptr = k_hop_pair_nodes(graph, valid.numpy(), 2)
-    _, adjacency, _, _ = SubgraphSet(graph, nodes, ptr, None, 4, False).batch(
+    _, adjacency, _, _, _ = SubgraphSet(graph, nodes, ptr, None, 4, False).batch(
         np.arange(valid.size(1)))
     assert not adjacency[:, 0, 1].any() and not adjacency[:, 1, 0].any()
     off, on = (train_walkpool(_job(tiny, epochs=1, observe_valid=flag)) for flag in (False, True))

@@ -1,4 +1,5 @@
-"""Tests of k-hop enclosing subgraph extraction: PyG's k_hop_subgraph, caps, seeds, errors."""
+"""Tests of k-hop enclosing subgraph extraction (PyG's k_hop_subgraph, caps, seeds, errors) and
+of double-radius node labels (by hand and against networkx shortest paths)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from torch_geometric.utils import from_networkx, k_hop_subgraph
 
 from graphkit.errors import GraphInputError
 from graphkit.graph import as_graph
-from graphkit.layers import enclosing_subgraphs, induced_edges, k_hop_pair_nodes
+from graphkit.layers import drnl_labels, enclosing_subgraphs, induced_edges, k_hop_pair_nodes
 
 
 def _graphs():
@@ -114,3 +115,45 @@ def test_bad_input_names_the_argument(pairs, kwargs, argument):
     edge_index = from_networkx(nx.path_graph(5)).edge_index
     with pytest.raises(GraphInputError, match=argument):
         k_hop_pair_nodes(edge_index, pairs, **kwargs)
+
+
+def test_drnl_labels_by_hand():
+    # targets 0 and 1 (linked); 2 is next to both, 3 and 4 lie on the path 0-3-4-1, 5 hangs off
+    # 0 with its neighbour 6 (unreachable from 1 once 0 is removed), 7 hangs off 2
+    edges = [(0, 1), (0, 2), (1, 2), (0, 3), (3, 4), (4, 1), (0, 5), (5, 6), (2, 7)]
+    graph = as_graph(torch.tensor(edges).t(), num_nodes=8)
+    nodes, ptr = k_hop_pair_nodes(graph, [[0], [1]], num_hops=2)
+    labels = dict(zip(nodes.tolist(), drnl_labels(graph, nodes, ptr).tolist(), strict=True))
+    # (d0, d1): 2 (1,1) -> 2; 3 (1,2) and 4 (2,1) -> 3; 7 (2,2) -> 5; 5 (1,inf), 6 (2,inf) -> 0
+    assert labels == {0: 1, 1: 1, 2: 2, 3: 3, 4: 3, 5: 0, 6: 0, 7: 5}
+
+
+def _drnl_by_networkx(graph: nx.Graph, nodes: list[int]) -> list[int]:
+    sub = graph.subgraph(nodes)
+    u, v = nodes[:2]
+    from_u = nx.single_source_shortest_path_length(sub.subgraph(set(nodes) - {v}), u)
+    from_v = nx.single_source_shortest_path_length(sub.subgraph(set(nodes) - {u}), v)
+    labels = [1, 1]
+    for x in nodes[2:]:
+        if x not in from_u or x not in from_v:
+            labels.append(0)
+            continue
+        du, dv = from_u[x], from_v[x]
+        half, odd = divmod(du + dv, 2)
+        labels.append(1 + min(du, dv) + half * (half + odd - 1))
+    return labels
+
+
+@pytest.mark.parametrize("name, graph", list(_graphs()))
+@pytest.mark.parametrize("cap", [None, 3])
+def test_drnl_labels_match_networkx_distances(name, graph, cap):
+    n = graph.number_of_nodes()
+    rng = np.random.default_rng(1)
+    pairs = np.array([rng.choice(n, 2, replace=False) for _ in range(20)]).T
+    g = as_graph(from_networkx(graph).edge_index, num_nodes=n)
+    nodes, ptr = k_hop_pair_nodes(g, pairs, num_hops=3, max_nodes_per_hop=cap, seed=4)
+    labels = drnl_labels(g, nodes, ptr)
+    assert labels.shape == nodes.shape
+    for p in range(pairs.shape[1]):
+        expected = _drnl_by_networkx(graph, nodes[ptr[p] : ptr[p + 1]].tolist())
+        assert labels[ptr[p] : ptr[p + 1]].tolist() == expected
