@@ -146,11 +146,13 @@ def _check_device(dataset, device: torch.device, say) -> None:
     pos = split.train_pos[:, torch.randperm(split.train_pos.size(1), generator=generator)[: p["batch_size"]]]
     pairs = torch.cat([pos, NegativeSampler(data.edge_index, data.num_nodes, generator)(pos.size(1))], dim=1)
     cpu_graph, device_graph = remove_target_links(graph, pos), remove_target_links(on_device, pos)
-    assert torch.equal(device_graph.indices.cpu(), torch.from_numpy(cpu_graph.indices))
+    _require(torch.equal(device_graph.indices.cpu(), torch.from_numpy(cpu_graph.indices)),
+             "target-link removal differs between the device and the CPU")
     cpu_sets, device_sets = pair_sets(cpu_graph, pairs, residual=True), pair_sets(device_graph, pairs, residual=True)
     for name in ("common", "only_first", "only_second"):
         for cpu_part, device_part in zip(getattr(cpu_sets, name), getattr(device_sets, name), strict=True):
-            assert torch.equal(cpu_part, device_part.cpu()), name
+            _require(torch.equal(cpu_part, device_part.cpu()),
+                     f"the {name} pair sets differ between the device and the CPU")
     torch.manual_seed(0)
     encoder = PropagationEncoder(data.num_nodes, None, p["hidden"], p["num_layers"], p["encoder"], p["residual"])
     model = NCNLinkModel(encoder, NCNPredictor(p["hidden"], p["hidden"], out_layers=p["out_layers"])).eval()
@@ -162,7 +164,16 @@ def _check_device(dataset, device: torch.device, say) -> None:
     say(f"device check on a training batch ({pairs.size(1)} pairs, "
         f"{device_sets.common[1].numel()} common-neighbour members): sets and target-link removal "
         f"identical to the CPU merge; largest logit difference {gap:.2e}")
-    assert gap < 1e-3 * (1.0 + float(expected.abs().max()))
+    _require(gap < 1e-3 * (1.0 + float(expected.abs().max())),
+             f"device logits differ from the CPU ones by {gap:.2e}")
+
+
+def _require(condition: bool, problem: str) -> None:
+    """Stop the benchmark when the device check fails (an exception, not ``assert``, so that
+    ``python -O`` cannot skip it)."""
+    if not condition:
+        raise RuntimeError(f"device check failed: {problem}; the device path is wrong, do not "
+                           "report its timings.")
 
 
 def _report_profile(dataset, args, say) -> None:
