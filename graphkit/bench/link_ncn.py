@@ -14,7 +14,8 @@ Defaults are the official ogbl-ddi command of the paper's code (GraphPKU/NeuralC
 README): ``--model puresum --mplayers 1 --hiddim 224 --res --gnndp 0.4 --xdp 0.05 --tdp 0.0
 --predp 0.6 --gnnlr 0.0021 --prelr 0.0018 --batch_size 24576 --epochs 100 --ln --lnnn
 --use_xlin --twolayerlin --maskinput``, evaluated every epoch. ``ncnc`` adds the ddi NCNC
-calibration (``--probscale 10 --proboffset 3 --pt 0.1 --alpha 0.5``). Differences from the
+calibration (``--probscale 10 --proboffset 3 --pt 0.1 --alpha 0.5``). ``edge_dropout`` is the
+official ``--preedp`` (0 on ddi, 0.4 in the official Cora command). Differences from the
 official runs: the official ddi NCNC fine-tunes a trained NCN for 2 epochs (encoder frozen,
 predictor lr 0.0025) while ``ncnc`` here trains from scratch with the NCN settings; negatives are
 drawn per batch instead of once per epoch (same distribution); JumpingKnowledge (``--jk``, used
@@ -69,6 +70,7 @@ NCN_DEFAULTS: dict[str, Any] = {
     "predictor_chunk": 0,
     "precision": "fp32",
     "device": "cpu",
+    "edge_dropout": 0.0,
 }
 NCNC_DEFAULTS: dict[str, Any] = {
     **NCN_DEFAULTS,
@@ -208,7 +210,7 @@ def train_ncn(job: Job, completion: bool) -> JobOutcome:
         p["residual"], p["input_dropout"], p["encoder_dropout"], p["tail_dropout"],
     )
     shared = dict(dropout=p["dropout"], layer_norm=p["layer_norm"], node_mlp=p["node_mlp"],
-                  out_layers=p["out_layers"], tail_act=p["tail_act"])
+                  out_layers=p["out_layers"], tail_act=p["tail_act"], edge_dropout=p["edge_dropout"])
     if completion:
         predictor: NCNPredictor = NCNCPredictor(
             p["hidden"], p["hidden"], **shared, prob_scale=p["prob_scale"],

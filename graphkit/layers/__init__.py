@@ -14,6 +14,7 @@ from graphkit.layers.ncn import (
     NCNPredictor,
     PairSets,
     common_neighbor_aggregate,
+    drop_neighbor_entries,
     pair_sets,
     remove_target_links,
 )
@@ -78,6 +79,7 @@ __all__ = [
     "common_neighbor_aggregate",
     "common_neighbors",
     "drnl_labels",
+    "drop_neighbor_entries",
     "effective_resistance",
     "enclosing_subgraphs",
     "fosr",

@@ -61,6 +61,7 @@ __all__ = [
     "pair_sets",
     "common_neighbor_aggregate",
     "remove_target_links",
+    "drop_neighbor_entries",
 ]
 
 
@@ -233,9 +234,16 @@ def pair_sets(adj: Any, pairs: torch.Tensor, *, residual: bool = False,
         GraphInputError: for a malformed graph, or ``pairs`` not ``[2, M]`` integers in range.
     """
     if isinstance(adj, NeighborTensors):
-        return _pair_sets_by_search(adj, _check_pairs(pairs, adj.num_nodes).to(adj.device), residual)
+        return _sets(adj, _check_pairs(pairs, adj.num_nodes).to(adj.device), residual)
     g = neighbor_lists(adj, num_nodes)
-    pairs = _check_pairs(pairs, g.num_nodes)
+    return _sets(g, _check_pairs(pairs, g.num_nodes), residual)
+
+
+def _sets(g: Graph | NeighborTensors, pairs: torch.Tensor, residual: bool) -> PairSets:
+    """:func:`pair_sets` of checked pairs, reading ``g``'s sorted lists as stored (the
+    predictors pass lists thinned by :func:`drop_neighbor_entries`, which are not symmetric)."""
+    if isinstance(g, NeighborTensors):
+        return _pair_sets_by_search(g, pairs, residual)
     src, dst = pairs.numpy().astype(np.int64, copy=False)
     offsets, common, first, second = _pair_set_kernel(
         g.indptr, g.indices, np.ascontiguousarray(src), np.ascontiguousarray(dst), residual
@@ -403,8 +411,33 @@ def _without_links(indptr: torch.Tensor, indices: torch.Tensor, rows: torch.Tens
     if keys.numel():
         slot = torch.searchsorted(keys, drop).clamp_(max=keys.numel() - 1)
         keep[slot[keys[slot] == drop]] = False
+    return _kept_entries(indptr, indices, rows, n, keep)
+
+
+def _kept_entries(indptr: torch.Tensor, indices: torch.Tensor, rows: torch.Tensor, n: int,
+                  keep: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """The CSR of the stored entries where ``keep`` is true."""
     degree = torch.bincount(rows[keep], minlength=n)
     return torch.cat([indptr.new_zeros(1), torch.cumsum(degree, 0)]), indices[keep]
+
+
+def drop_neighbor_entries(g: Graph | NeighborTensors, p: float) -> Graph | NeighborTensors:
+    """Each stored entry ``(i, u)`` of the neighbour lists dropped independently with
+    probability ``p`` (torch's global generator): the official code's predictor edge dropout.
+
+    The two directions of an edge are separate entries, so ``u`` can stay a neighbour of ``i``
+    while ``i`` stops being one of ``u``; ``u`` stays a common neighbour of ``(i, j)`` with
+    probability :math:`(1 - p)^2`. The result is a directed CSR of the same type and device.
+    """
+    if isinstance(g, NeighborTensors):
+        rows, indptr, indices = g.row_ids(), g.indptr, g.indices
+    else:
+        rows, indptr, indices = torch.from_numpy(g.row_ids()), torch.tensor(g.indptr), torch.tensor(g.indices)
+    keep = torch.rand(indices.shape, device=indices.device) >= p
+    indptr, indices = _kept_entries(indptr, indices, rows, g.num_nodes, keep)
+    if isinstance(g, NeighborTensors):
+        return NeighborTensors(indptr, indices, g.num_nodes)
+    return Graph(indptr.numpy(), indices.numpy(), None, g.num_nodes, True)
 
 
 # --------------------------------------------------------------------------- predictors
@@ -446,6 +479,10 @@ class NCNPredictor(nn.Module):
         tail_act: end :math:`\\mathrm{MLP}_{cn}` and :math:`\\mathrm{MLP}_{pair}` with their last
             ReLU instead of a final linear layer (official ``tailact``; default ``False``).
         beta: initial weight of the common-neighbour term (default 1.0).
+        edge_dropout: in training mode, the neighbour lists the common neighbours are read from
+            lose each stored entry with this probability per call
+            (:func:`drop_neighbor_entries`; official ``--preedp``, 0.4 on Cora; default 0.0).
+            The encoder's graph is not touched.
 
     Shapes: ``forward(h [N, in_channels], adj, pairs [2, M]) -> logits [M]``; ``adj`` is an
     ``edge_index``, a torch sparse adjacency, an :class:`Adjacency` or a
@@ -463,10 +500,14 @@ class NCNPredictor(nn.Module):
         out_layers: int = 1,
         tail_act: bool = False,
         beta: float = 1.0,
+        edge_dropout: float = 0.0,
     ) -> None:
         super().__init__()
         if out_layers < 1:
             raise ConfigError(f"out_layers must be >= 1; got {out_layers}.")
+        if not 0.0 <= edge_dropout < 1.0:
+            raise ConfigError(f"edge_dropout must be in [0, 1); got {edge_dropout}.")
+        self.edge_dropout = edge_dropout
         if node_mlp and in_channels != hidden_channels:
             raise ConfigError(
                 f"node_mlp=True needs in_channels == hidden_channels (residual); got "
@@ -520,20 +561,25 @@ class NCNPredictor(nn.Module):
                     f"h is on {h.device} but the NeighborTensors graph is on {adj.device}; move "
                     "both to one device (NeighborTensors.from_graph(graph, h.device))."
                 )
-            return adj, _check_pairs(pairs, adj.num_nodes).to(adj.device)
-        g = neighbor_lists(adj, h.size(0))
-        return g, _check_pairs(pairs, g.num_nodes)
+            g, pairs = adj, _check_pairs(pairs, adj.num_nodes).to(adj.device)
+        else:
+            g = neighbor_lists(adj, h.size(0))
+            pairs = _check_pairs(pairs, g.num_nodes)
+        if self.training and self.edge_dropout > 0.0:
+            g = drop_neighbor_entries(g, self.edge_dropout)
+        return g, pairs
 
     def forward(self, h: torch.Tensor, adj: Any, pairs: torch.Tensor) -> torch.Tensor:
         g, pairs = self._prepare(h, adj, pairs)
-        sets = pair_sets(g, pairs)
+        sets = _sets(g, pairs, residual=False)
         return self._head(h, pairs, _bag_sum(self.node_features(h), *sets.common))
 
     def extra_repr_args(self) -> str:
         return (
             f"{self.in_channels}, {self.hidden_channels}, dropout={self.dropout}, "
             f"layer_norm={self.layer_norm}, node_mlp={self.node_mlp is not None}, "
-            f"out_layers={self.out_layers}, tail_act={self.tail_act}, beta={self.beta_init}"
+            f"out_layers={self.out_layers}, tail_act={self.tail_act}, beta={self.beta_init}, "
+            f"edge_dropout={self.edge_dropout}"
         )
 
     def __repr__(self) -> str:
@@ -568,7 +614,10 @@ class NCNCPredictor(NCNPredictor):
         prior: :math:`\\pi` (default 1.0). alpha: :math:`\\alpha` (default 1.0).
         chunk_size: completion pairs scored per chunk, bounds the memory (default 65,536).
         **ncn_options: the keyword arguments of :class:`NCNPredictor` (``dropout``,
-            ``layer_norm``, ``node_mlp``, ``out_layers``, ``tail_act``, ``beta``).
+            ``layer_norm``, ``node_mlp``, ``out_layers``, ``tail_act``, ``beta``,
+            ``edge_dropout``). With ``edge_dropout``, the completion probabilities are computed
+            on the same dropped lists as the sets they complete (the official code drops
+            entries again for them).
     """
 
     def __init__(
@@ -602,13 +651,13 @@ class NCNCPredictor(NCNPredictor):
         out = []
         for start in range(0, pairs.size(1), self.chunk_size):
             chunk = pairs[:, start : start + self.chunk_size]
-            logits = self._head(h, chunk, _bag_sum(hp, *pair_sets(g, chunk).common))
+            logits = self._head(h, chunk, _bag_sum(hp, *_sets(g, chunk, residual=False).common))
             out.append(self.completion_probability(logits))
         return torch.cat(out) if out else h.new_zeros(0)
 
     def forward(self, h: torch.Tensor, adj: Any, pairs: torch.Tensor) -> torch.Tensor:
         g, pairs = self._prepare(h, adj, pairs)
-        sets = pair_sets(g, pairs, residual=True)
+        sets = _sets(g, pairs, residual=True)
         hp = self.node_features(h)
         pooled = _bag_sum(hp, *sets.common)
         # u in N(i) \ N(j) is weighted by A_hat[j, u]; u in N(j) \ N(i) by A_hat[i, u]

@@ -16,6 +16,7 @@ from graphkit.layers import (
     NCNCPredictor,
     NCNPredictor,
     common_neighbor_aggregate,
+    drop_neighbor_entries,
     pair_sets,
     remove_target_links,
 )
@@ -241,6 +242,52 @@ def test_remove_target_links_removes_both_directions():
     assert np.array_equal(tensors.indices.numpy(), out.indices)
 
 
+def test_drop_neighbor_entries_keeps_sorted_sublists():
+    edge_index, neigh, total = _random_graph(2, n=200, m=2000)
+    g = neighbor_lists(edge_index, total)
+    torch.manual_seed(5)
+    thinned = drop_neighbor_entries(g, 0.4)
+    torch.manual_seed(5)
+    on_tensors = drop_neighbor_entries(NeighborTensors.from_graph(g, "cpu"), 0.4)
+    assert np.array_equal(on_tensors.indptr.numpy(), thinned.indptr)
+    assert np.array_equal(on_tensors.indices.numpy(), thinned.indices)
+    assert thinned.directed and thinned.num_nodes == total
+    kept = 0
+    for u in range(total):
+        row = thinned.indices[thinned.indptr[u] : thinned.indptr[u + 1]].tolist()
+        assert row == sorted(row) and set(row) <= neigh[u]
+        kept += len(row)
+    # each entry survives with probability 0.6: within 4 binomial standard deviations
+    expected, std = 0.6 * g.num_edges, (0.24 * g.num_edges) ** 0.5
+    assert abs(kept - expected) < 4 * std
+    assert kept < g.num_edges
+
+
+@pytest.mark.parametrize("predictor", [NCNPredictor, NCNCPredictor])
+def test_edge_dropout_thins_the_predictor_lists_in_training_only(predictor):
+    edge_index, neigh, total = _random_graph(3)
+    pairs = _test_pairs(neigh, total, 3)
+    tensors = NeighborTensors.from_graph(edge_index, "cpu", num_nodes=total)
+    torch.manual_seed(0)
+    model = predictor(4, 4, edge_dropout=0.5).double()
+    h = torch.randn(total, 4, dtype=torch.float64)
+    model.train()  # no other randomness: the MLP dropout is 0
+    torch.manual_seed(9)
+    trained_view = model(h, tensors, pairs)
+    torch.manual_seed(9)  # the CPU Graph path draws the same entries
+    torch.testing.assert_close(model(h, neighbor_lists(edge_index, total), pairs), trained_view)
+    torch.manual_seed(9)
+    thinned = drop_neighbor_entries(tensors, 0.5)
+    model.eval()
+    torch.testing.assert_close(trained_view, model(h, thinned, pairs), rtol=0, atol=0)
+    assert not torch.equal(trained_view, model(h, tensors, pairs))  # eval reads every entry
+    if predictor is NCNPredictor:  # the pooled sum runs over the thinned lists of i and j
+        dense = torch.zeros(total, total, dtype=torch.float64)
+        dense[thinned.row_ids(), thinned.indices] = 1.0
+        pooled = (dense[pairs[0]] * dense[pairs[1]]) @ model.node_features(h)
+        torch.testing.assert_close(trained_view, model._head(h, pairs, pooled))
+
+
 def test_determinism_per_seed():
     edges, _, pairs = _tiny()
 
@@ -258,7 +305,7 @@ def test_repr_and_reset_parameters():
     model = NCNPredictor(8, 16, dropout=0.1, node_mlp=False, out_layers=2, tail_act=True, beta=0.5)
     assert repr(model) == (
         "NCNPredictor(8, 16, dropout=0.1, layer_norm=True, node_mlp=False, out_layers=2, "
-        "tail_act=True, beta=0.5)"
+        "tail_act=True, beta=0.5, edge_dropout=0.0)"
     )
     c = NCNCPredictor(4, 4, prob_scale=10.0, prob_offset=3.0, prior=0.1, alpha=0.5)
     assert repr(c).startswith("NCNCPredictor(4, 4, dropout=0.0") and repr(c).endswith(
@@ -294,3 +341,5 @@ def test_bad_inputs_name_the_argument():
         NCNPredictor(3, 4)
     with pytest.raises(ValueError, match="out_layers"):
         NCNPredictor(4, 4, out_layers=0)
+    with pytest.raises(ValueError, match="edge_dropout"):
+        NCNPredictor(4, 4, edge_dropout=1.0)
