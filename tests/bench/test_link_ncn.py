@@ -54,6 +54,20 @@ def test_end_to_end_on_planted_communities(planted, name):
     assert again.valid == outcome.valid and again.test == outcome.test  # a seed fixes the result
 
 
+def test_edge_dropout_reaches_the_predictor_and_is_checked(planted):
+    base = {**NCN_DEFAULTS, **_SMALL, "epochs": 2}
+
+    def run(**extra):
+        torch.manual_seed(0)
+        return get_model("link", "ncn").run(Job(planted, "ncn", {**base, **extra}, seed=0, metric="auc"))
+
+    plain, thinned = run(), run(edge_dropout=0.4)
+    assert plain.history[0]["loss"] != thinned.history[0]["loss"]
+    assert thinned.valid["auc"] > 0.7
+    with pytest.raises(ConfigError, match="edge_dropout"):
+        run(edge_dropout=1.5)
+
+
 def test_time_limit_stops_after_first_epoch(planted):
     params = {**NCN_DEFAULTS, **_SMALL, "time_limit_s": 1e-9}
     outcome = get_model("link", "ncn").run(Job(planted, "ncn", params, seed=0, metric="auc"))
