@@ -39,6 +39,7 @@ training edge cannot be its own evidence.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -392,33 +393,39 @@ def remove_target_links(adj: Any, pairs: torch.Tensor, *,
         the same device for one (the input is not modified).
     """
     if isinstance(adj, NeighborTensors):
-        pairs = _check_pairs(pairs, adj.num_nodes).to(adj.device)
-        indptr, indices = _without_links(adj.indptr, adj.indices, adj.row_ids(), adj.num_nodes, pairs)
-        return NeighborTensors(indptr, indices, adj.num_nodes)
-    g = neighbor_lists(adj, num_nodes)
-    pairs = _check_pairs(pairs, g.num_nodes)
-    indptr, indices = _without_links(torch.tensor(g.indptr), torch.tensor(g.indices),
-                                     torch.from_numpy(g.row_ids()), g.num_nodes, pairs)
-    return Graph(indptr.numpy(), indices.numpy(), None, g.num_nodes, False)
+        g, pairs = adj, _check_pairs(pairs, adj.num_nodes).to(adj.device)
+    else:
+        g = neighbor_lists(adj, num_nodes)
+        pairs = _check_pairs(pairs, g.num_nodes)
+    n = g.num_nodes
+
+    def not_a_target_link(rows: torch.Tensor, indices: torch.Tensor) -> torch.Tensor:
+        keys = rows * n + indices  # sorted: rows ascending, columns sorted within a row
+        drop = torch.cat([pairs[0] * n + pairs[1], pairs[1] * n + pairs[0]])
+        keep = torch.ones_like(keys, dtype=torch.bool)
+        if keys.numel():
+            slot = torch.searchsorted(keys, drop).clamp_(max=keys.numel() - 1)
+            keep[slot[keys[slot] == drop]] = False
+        return keep
+
+    return _kept_entries(g, not_a_target_link, symmetric=True)
 
 
-def _without_links(indptr: torch.Tensor, indices: torch.Tensor, rows: torch.Tensor, n: int,
-                   pairs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """The CSR without the stored edges ``(i, j)`` and ``(j, i)`` of every pair."""
-    keys = rows * n + indices  # sorted: rows ascending, columns sorted within a row
-    drop = torch.cat([pairs[0] * n + pairs[1], pairs[1] * n + pairs[0]])
-    keep = torch.ones_like(keys, dtype=torch.bool)
-    if keys.numel():
-        slot = torch.searchsorted(keys, drop).clamp_(max=keys.numel() - 1)
-        keep[slot[keys[slot] == drop]] = False
-    return _kept_entries(indptr, indices, rows, n, keep)
-
-
-def _kept_entries(indptr: torch.Tensor, indices: torch.Tensor, rows: torch.Tensor, n: int,
-                  keep: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """The CSR of the stored entries where ``keep`` is true."""
-    degree = torch.bincount(rows[keep], minlength=n)
-    return torch.cat([indptr.new_zeros(1), torch.cumsum(degree, 0)]), indices[keep]
+def _kept_entries(g: Graph | NeighborTensors,
+                  keep_of: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+                  symmetric: bool) -> Graph | NeighborTensors:
+    """``g`` with only the stored entries where ``keep_of(rows, indices)`` is true, as the same
+    type on the same device (``symmetric``: the kept pattern is still symmetric)."""
+    if isinstance(g, NeighborTensors):
+        rows, indptr, indices = g.row_ids(), g.indptr, g.indices
+    else:
+        rows, indptr, indices = torch.from_numpy(g.row_ids()), torch.tensor(g.indptr), torch.tensor(g.indices)
+    keep = keep_of(rows, indices)
+    degree = torch.bincount(rows[keep], minlength=g.num_nodes)
+    indptr, indices = torch.cat([indptr.new_zeros(1), torch.cumsum(degree, 0)]), indices[keep]
+    if isinstance(g, NeighborTensors):
+        return NeighborTensors(indptr, indices, g.num_nodes)
+    return Graph(indptr.numpy(), indices.numpy(), None, g.num_nodes, not symmetric)
 
 
 def drop_neighbor_entries(g: Graph | NeighborTensors, p: float) -> Graph | NeighborTensors:
@@ -428,16 +435,20 @@ def drop_neighbor_entries(g: Graph | NeighborTensors, p: float) -> Graph | Neigh
     The two directions of an edge are separate entries, so ``u`` can stay a neighbour of ``i``
     while ``i`` stops being one of ``u``; ``u`` stays a common neighbour of ``(i, j)`` with
     probability :math:`(1 - p)^2`. The result is a directed CSR of the same type and device.
+
+    Args:
+        g: neighbour lists from :func:`neighbor_lists` or a :class:`NeighborTensors`.
+        p: drop probability in ``[0, 1)``.
     """
-    if isinstance(g, NeighborTensors):
-        rows, indptr, indices = g.row_ids(), g.indptr, g.indices
-    else:
-        rows, indptr, indices = torch.from_numpy(g.row_ids()), torch.tensor(g.indptr), torch.tensor(g.indices)
-    keep = torch.rand(indices.shape, device=indices.device) >= p
-    indptr, indices = _kept_entries(indptr, indices, rows, g.num_nodes, keep)
-    if isinstance(g, NeighborTensors):
-        return NeighborTensors(indptr, indices, g.num_nodes)
-    return Graph(indptr.numpy(), indices.numpy(), None, g.num_nodes, True)
+    if not isinstance(g, Graph | NeighborTensors):
+        raise GraphInputError(
+            f"g must be neighbour lists (neighbor_lists(edge_index) or NeighborTensors); got "
+            f"{type(g).__name__}."
+        )
+    if not 0.0 <= p < 1.0:
+        raise ConfigError(f"p must be a drop probability in [0, 1); got {p}.")
+    return _kept_entries(g, lambda rows, indices: torch.rand(indices.shape, device=indices.device) >= p,
+                         symmetric=False)
 
 
 # --------------------------------------------------------------------------- predictors
