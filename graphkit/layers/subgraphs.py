@@ -324,7 +324,24 @@ def drnl_labels(graph: Graph, nodes: np.ndarray, ptr: np.ndarray) -> np.ndarray:
 
     Returns:
         ``int64`` labels aligned with ``nodes``.
+
+    Raises:
+        GraphInputError: ``nodes``/``ptr`` that are not node sets of ``graph`` with two targets
+            each (the compiled loop does not check bounds).
     """
+    nodes = np.ascontiguousarray(nodes, dtype=np.int64)
+    ptr = np.ascontiguousarray(ptr, dtype=np.int64)
+    if (nodes.ndim != 1 or ptr.ndim != 1 or ptr.size < 1 or ptr[0] != 0
+            or ptr[-1] != nodes.size or np.any(np.diff(ptr) < 2)):
+        raise GraphInputError(
+            "nodes and ptr must be the flat node sets and offsets of k_hop_pair_nodes (ptr from 0 "
+            "to len(nodes), at least the two targets per subgraph); pass its output unchanged."
+        )
+    if nodes.size and (nodes.min() < 0 or nodes.max() >= graph.num_nodes):
+        raise GraphInputError(
+            f"nodes holds ids outside [0, {graph.num_nodes}); pass the graph the node sets were "
+            "cut from."
+        )
     return _drnl_kernel(graph.indptr, graph.indices, nodes, ptr)
 
 

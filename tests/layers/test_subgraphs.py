@@ -126,6 +126,10 @@ def test_drnl_labels_by_hand():
     labels = dict(zip(nodes.tolist(), drnl_labels(graph, nodes, ptr).tolist(), strict=True))
     # (d0, d1): 2 (1,1) -> 2; 3 (1,2) and 4 (2,1) -> 3; 7 (2,2) -> 5; 5 (1,inf), 6 (2,inf) -> 0
     assert labels == {0: 1, 1: 1, 2: 2, 3: 3, 4: 3, 5: 0, 6: 0, 7: 5}
+    with pytest.raises(GraphInputError, match="k_hop_pair_nodes"):
+        drnl_labels(graph, nodes, ptr[:-1])
+    with pytest.raises(GraphInputError, match=r"outside \[0, 8\)"):
+        drnl_labels(graph, nodes + 8, ptr)
 
 
 def _drnl_by_networkx(graph: nx.Graph, nodes: list[int]) -> list[int]:
