@@ -40,9 +40,9 @@ the paper and the authors' implementation (DaDaCheng/WalkPooling) wherever they 
 
 Subgraph node sets are extracted once per split in compiled code (one call for all pairs) and
 cached under ``$GRAPHKIT_CACHE/walkpool_subgraphs`` keyed on the graph, the pairs and the
-extraction parameters (written atomically). Mini-batches are padded dense tensors; training
-batches are uniformly shuffled (grouping pairs by subgraph size would bias the classifier's
-batch normalisation), evaluation batches group pairs of similar size to keep padding small.
+extraction parameters (written atomically). Mini-batches are block-diagonal edge lists, as
+PyG batches, so their cost follows the subgraphs' edges with no padding; training batches are
+uniformly shuffled, evaluation batches take the pairs in order.
 ``train_pairs`` (> 0) trains on a fixed random subset of that many positive pairs and as many
 negatives (used on ogbl-ddi); ``time_limit_s`` stops after the first epoch that ends past it.
 """
@@ -59,6 +59,7 @@ import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
+from torch_geometric.utils import coalesce
 from tqdm.auto import tqdm
 
 from graphkit.atomic import atomic_open
@@ -78,7 +79,7 @@ __all__ = [
     "WalkPoolLinkModel",
     "SubgraphSet",
     "extract_cached",
-    "gcn_normalized",
+    "gcn_operator",
     "observed_graph",
     "train_walkpool",
 ]
@@ -108,7 +109,7 @@ _LOSSES = ("mse", "bce")
 
 
 class WalkPoolLinkModel(nn.Module):
-    """Two dense GCN layers, :class:`~graphkit.layers.WalkPooling` and the paper's MLP classifier.
+    """Two GCN layers, :class:`~graphkit.layers.WalkPooling` and the paper's MLP classifier.
 
     Args:
         in_channels: input node features. hidden: GCN width and WalkPool query/key width.
@@ -116,8 +117,9 @@ class WalkPoolLinkModel(nn.Module):
         num_labels: if positive, integer node labels in ``[0, num_labels)`` (DRNL) are embedded
             in ``hidden`` learned dimensions and appended to ``x``.
 
-    ``forward(x [B, n, F], adjacency [B, n, n] (G^-), mask [B, n], pairs [B, 2], labels [B, n]
-    or None) -> [B]`` probabilities, the sigmoid of :meth:`logits` (same arguments).
+    ``forward(x [N, F], edge_index [2, E] (block-diagonal G^-), batch [N], pair_index [2, B],
+    labels [N] or None) -> [B]`` probabilities, the sigmoid of :meth:`logits` (same
+    arguments); the inputs are those of :meth:`WalkPooling.forward`.
     """
 
     def __init__(
@@ -152,14 +154,14 @@ class WalkPoolLinkModel(nn.Module):
         nn.init.zeros_(self.bias2)
 
     def forward(
-        self, x: torch.Tensor, adjacency: torch.Tensor, mask: torch.Tensor, pairs: torch.Tensor,
-        labels: torch.Tensor | None = None,
+        self, x: torch.Tensor, edge_index: torch.Tensor, batch: torch.Tensor,
+        pair_index: torch.Tensor, labels: torch.Tensor | None = None,
     ) -> torch.Tensor:
-        return torch.sigmoid(self.logits(x, adjacency, mask, pairs, labels))
+        return torch.sigmoid(self.logits(x, edge_index, batch, pair_index, labels))
 
     def logits(
-        self, x: torch.Tensor, adjacency: torch.Tensor, mask: torch.Tensor, pairs: torch.Tensor,
-        labels: torch.Tensor | None = None,
+        self, x: torch.Tensor, edge_index: torch.Tensor, batch: torch.Tensor,
+        pair_index: torch.Tensor, labels: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Classifier logits ``[B]`` (arguments as :meth:`forward`)."""
         if (labels is None) != (self.label_embedding is None):
@@ -167,39 +169,50 @@ class WalkPoolLinkModel(nn.Module):
                 "labels must be given exactly when the model was built with num_labels > 0."
             )
         if self.label_embedding is not None:
-            x = torch.cat([x, self.label_embedding(labels) * mask.unsqueeze(-1)], dim=-1)
-        propagate = gcn_normalized(adjacency, mask, pairs)
-        first = propagate @ self.conv1(x) + self.bias1
+            x = torch.cat([x, self.label_embedding(labels)], dim=-1)
+        src, dst, weight = gcn_operator(edge_index, pair_index, x.size(0))
+
+        def propagate(h: torch.Tensor) -> torch.Tensor:
+            return torch.zeros_like(h).index_add_(0, dst, h[src] * weight.unsqueeze(-1))
+
+        first = propagate(self.conv1(x)) + self.bias1
         hidden = F.dropout(first.relu(), self.dropout, self.training)
-        second = propagate @ self.conv2(hidden) + self.bias2
-        h = self.norm(self.pool.dense_forward(torch.cat([x, first, second], -1), adjacency, mask, pairs))
+        second = propagate(self.conv2(hidden)) + self.bias2
+        h = self.norm(self.pool(torch.cat([x, first, second], -1), edge_index, batch, pair_index))
         for layer in self.mlp:
             h = layer(h).relu()
         return self.out(F.dropout(h, self.dropout, self.training)).squeeze(-1)
 
 
-def gcn_normalized(adjacency: torch.Tensor, mask: torch.Tensor, pairs: torch.Tensor) -> torch.Tensor:
-    """GCN propagation matrix of :math:`G^+` (Kipf & Welling, ICLR 2017), padded dense.
+def gcn_operator(
+    edge_index: torch.Tensor, pair_index: torch.Tensor, num_nodes: int
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Entries of the GCN propagation matrix of :math:`G^+` (Kipf & Welling, ICLR 2017).
 
     .. math:: \\hat A = \\tilde D^{-1/2} (A^+ + I) \\tilde D^{-1/2}
 
-    with :math:`A^+` the subgraph adjacency plus the target link; padding rows and columns are
-    zero (the same matrix PyG's ``DenseGCNConv`` builds, computed once for both layers).
+    with :math:`A^+` the (symmetric) subgraph adjacency plus the target links ``pair_index``,
+    duplicates merged and existing self-loops replaced by the one of :math:`I`.
+
+    Returns:
+        ``(src, dst, weight)``: :math:`(\\hat A h)_y = \\sum_{src \\to y} weight \\cdot h_{src}`,
+        computed once for both layers.
     """
-    rows = torch.arange(adjacency.size(0))
-    plus = adjacency.clone()
-    plus[rows, pairs[:, 0], pairs[:, 1]] = True
-    plus[rows, pairs[:, 1], pairs[:, 0]] = True
-    plus = (plus | torch.diag_embed(mask)).float()
-    scale = plus.sum(-1).clamp_min(1.0).rsqrt() * mask
-    return scale.unsqueeze(-1) * plus * scale.unsqueeze(-2)
+    i, j = pair_index
+    plus = coalesce(torch.cat([edge_index, torch.stack([i, j]), torch.stack([j, i])], dim=1),
+                    num_nodes=num_nodes)
+    plus = plus[:, plus[0] != plus[1]]
+    loops = torch.arange(num_nodes, device=edge_index.device)
+    src, dst = torch.cat([plus[0], loops]), torch.cat([plus[1], loops])
+    scale = torch.bincount(src, minlength=num_nodes).float().rsqrt()
+    return src, dst, scale[src] * scale[dst]
 
 
 class SubgraphSet:
-    """Cached enclosing-subgraph node sets of a list of pairs, assembled into padded batches.
+    """Cached enclosing-subgraph node sets of a list of pairs, assembled into PyG-style batches.
 
     ``labels`` (optional, aligned with ``nodes``) are integer node labels such as DRNL, batched
-    as a padded ``[B, n]`` tensor (``None`` in the batch when not given).
+    as an ``[N]`` tensor (``None`` in the batch when not given).
     """
 
     def __init__(
@@ -223,27 +236,28 @@ class SubgraphSet:
         return base + int(self.zero_one)
 
     def batch(self, selected: np.ndarray) -> tuple[torch.Tensor | None, ...]:
-        """``(x, adjacency of G^-, mask, pairs, labels)`` of subgraphs ``selected`` (padded)."""
+        """``(x, edge_index of G^-, batch, pair_index, labels)`` of subgraphs ``selected``.
+
+        Block-diagonal, as a PyG ``DataLoader`` batch: subgraph ``b``'s nodes follow those of
+        ``b - 1``, its targets first (``pair_index[:, b]``); the target link is left out.
+        """
         sizes = torch.from_numpy(self.sizes[selected])
-        count, n = len(selected), int(sizes.max())
-        mask = torch.arange(n).unsqueeze(0) < sizes.unsqueeze(1)
+        first = torch.cumsum(sizes, 0) - sizes  # batch position of each subgraph's node 0
+        batch = torch.repeat_interleave(torch.arange(len(selected)), sizes)
+        position = torch.arange(int(sizes.sum())) - first[batch]
+        index = torch.from_numpy(self.ptr[selected])[batch] + position  # into self.nodes
         src, dst, edge_ptr = induced_edges(self.graph, self.nodes, self.ptr, selected)
-        owner = torch.repeat_interleave(torch.arange(count), torch.from_numpy(np.diff(edge_ptr)))
-        adjacency = torch.zeros(count, n, n, dtype=torch.bool)
-        adjacency[owner, torch.from_numpy(src), torch.from_numpy(dst)] = True
-        start = torch.from_numpy(self.ptr[selected]).unsqueeze(1)
-        index = torch.minimum(start + torch.arange(n), torch.tensor(len(self.nodes) - 1))
+        owner = torch.repeat_interleave(torch.arange(len(selected)),
+                                        torch.from_numpy(np.diff(edge_ptr)))
+        edge_index = torch.stack([torch.from_numpy(src), torch.from_numpy(dst)]) + first[owner]
         if self.features is None:
-            x = mask.unsqueeze(-1).float().expand(count, n, self.feature_dim)
+            x = torch.ones(len(batch), self.feature_dim)
         else:
-            x = self.features[torch.from_numpy(self.nodes)[index]] * mask.unsqueeze(-1)
-        labels = None if self.labels is None else self.labels[index] * mask
+            x = self.features[torch.from_numpy(self.nodes)[index]]
         if self.zero_one:
-            label = torch.zeros(count, n, 1)
-            label[:, :2] = 1.0
-            x = torch.cat([x, label], dim=-1)
-        pairs = torch.tensor([[0, 1]]).expand(count, 2)
-        return x, adjacency, mask, pairs, labels
+            x = torch.cat([x, (position < 2).float().unsqueeze(-1)], dim=-1)
+        labels = None if self.labels is None else self.labels[index]
+        return x, edge_index, batch, torch.stack([first, first + 1]), labels
 
 
 def _digest(*arrays: np.ndarray, **params: Any) -> str:
@@ -282,8 +296,9 @@ def _check_params(p: dict[str, Any]) -> int | None:
             raise ConfigError(f"walkpool parameter {key} must be a positive integer; got {p[key]!r}.")
     if p["batch_size"] > 4096:
         raise ConfigError(
-            f"walkpool batch_size={p['batch_size']} subgraphs is too large for dense padded "
-            "batches; use --set batch_size=32 (the paper's value) or another value <= 4096."
+            f"walkpool batch_size={p['batch_size']} subgraphs is too large (a batch's subgraphs "
+            "are held in memory at once); use --set batch_size=32 (the paper's value) or another "
+            "value <= 4096."
         )
     if p["loss"] not in _LOSSES:
         raise ConfigError(f"walkpool loss must be one of {_LOSSES}; got {p['loss']!r}.")
@@ -355,16 +370,9 @@ def observed_graph(
 
 
 def _train_batches(count: int, batch_size: int, generator: torch.Generator) -> list[np.ndarray]:
-    """Uniformly shuffled batches (the classifier's batch normalisation needs batches that
-    represent the whole training set, so pairs are not grouped by subgraph size here)."""
+    """Uniformly shuffled batches."""
     perm = torch.randperm(count, generator=generator).numpy()
     return [perm[k : k + batch_size] for k in range(0, count, batch_size)]
-
-
-def _eval_batches(sizes: np.ndarray, batch_size: int) -> list[np.ndarray]:
-    """Batches of pairs with similar subgraph sizes (less padding; order is irrelevant in eval)."""
-    order = np.argsort(sizes, kind="stable")
-    return [order[k : k + batch_size] for k in range(0, len(order), batch_size)]
 
 
 @torch.no_grad()
@@ -372,8 +380,8 @@ def _predict(model: WalkPoolLinkModel, subgraphs: SubgraphSet, index: np.ndarray
              batch_size: int) -> torch.Tensor:
     model.eval()
     scores = torch.empty(len(index))
-    for batch in _eval_batches(subgraphs.sizes[index], batch_size):
-        scores[torch.from_numpy(batch)] = model(*subgraphs.batch(index[batch]))
+    for start in range(0, len(index), batch_size):
+        scores[start : start + batch_size] = model(*subgraphs.batch(index[start : start + batch_size]))
     return scores
 
 

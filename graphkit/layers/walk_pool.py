@@ -40,8 +40,11 @@ the matrix determinant lemma gives, as formal power series in :math:`z`,
     = -z \\frac{d}{dz} \\log \\det\\!\\Big(I_2 - z \\sum_{k \\ge 0} z^k\\, W P_-^k U\\Big),
 
 so the trace differences need only the ``2 × 2`` matrices :math:`W P_-^k U`, i.e. two more row
-vectors. Subgraphs are batched as padded dense tensors ``[B, n, n]``: no Python loop over
-subgraphs.
+vectors. :meth:`WalkPooling.forward` works on the block-diagonal edge list of a PyG batch:
+attention logits on edges only, softmax per source node, and each walk step a scatter over the
+edges of :math:`G^+`, so a batch costs ``O(τ E)`` however unequal its subgraphs' sizes.
+:meth:`WalkPooling.dense_forward` takes padded dense tensors ``[B, n, n]`` (``O(τ B n_max²)``).
+Neither loops over subgraphs in Python.
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ import math
 import torch
 from torch import nn
 from torch.nn import functional as F
-from torch_geometric.utils import to_dense_adj, to_dense_batch
+from torch_geometric.utils import coalesce, softmax
 
 from graphkit.errors import GraphInputError
 
@@ -110,27 +113,44 @@ def walk_profile(
     w = p_plus.gather(2, pairs.view(batch, 1, 2, 1).expand(batch, heads, 2, n)) - p_minus_rows
     # P+ = P- + [e_i, e_j] W with W the two row differences
     units = F.one_hot(pairs, n).to(p_plus.dtype).unsqueeze(1).expand(batch, heads, 2, n)
-    # rows: e_{i,j} P+^t (2), e_{i,j} P-^t (2), W P-^t (2)
-    state = torch.cat([units, units, w], dim=2)
+    return _profile(
+        torch.cat([units, units, w], dim=2),
+        move=lambda state: state @ p_plus,
+        read=lambda state: (_at(state, i), _at(state, j)),
+        correct=lambda at_i, at_j: at_i.unsqueeze(-1) * w[:, :, :1] + at_j.unsqueeze(-1) * w[:, :, 1:],
+        walk_length=walk_length,
+    )
+
+
+def _profile(state, move, read, correct, walk_length: int) -> torch.Tensor:
+    """The walk profile ``[B, H, 5, L]`` from six row vectors propagated by :math:`P_\\pm`.
+
+    ``state`` holds, along dim 2, :math:`e_i, e_j` (walks on :math:`G^+`), :math:`e_i, e_j`
+    (walks on :math:`G^-`) and the two rows of :math:`W`; ``move`` multiplies by :math:`P_+`,
+    ``correct(v_i, v_j)`` is :math:`v U W` for the :math:`G^-` rows' values at :math:`i, j`
+    (so :math:`v P_- = v P_+ - v U W`), and ``read`` returns every row's values at :math:`i`
+    and at :math:`j` (``[B, H, 6]`` each). The layout of the vectors (padded dense or
+    block-diagonal) is the callables' business; every feature is such a value.
+    """
     steps = walk_length + 1
-    node_p, node_m, link_p, link_m, f_series = [], [], [], [], []
-    for t in range(steps + 1):
-        if t >= 1:
-            at_i, at_j = _at(state[:, :, 2:], i), _at(state[:, :, 2:], j)  # [B, H, 4]
-            moved = state @ p_plus
-            correction = at_i.unsqueeze(-1) * w[:, :, :1] + at_j.unsqueeze(-1) * w[:, :, 1:]
-            state = torch.cat([moved[:, :, :2], moved[:, :, 2:] - correction], dim=2)
-        if t < steps:  # F_t = W P-^t U
-            f_series.append(torch.stack([_at(state[:, :, 4:], i), _at(state[:, :, 4:], j)], -1))
-        if t >= 2:
-            for target, part in ((node_p, 0), (node_m, 2)):
-                target.append(_at(state[:, :, part : part + 1], i)[..., 0]
-                              + _at(state[:, :, part + 1 : part + 2], j)[..., 0])
-            for target, part in ((link_p, 0), (link_m, 2)):
-                target.append(_at(state[:, :, part : part + 1], j)[..., 0]
-                              + _at(state[:, :, part + 1 : part + 2], i)[..., 0])
-    graph = _trace_difference(torch.stack(f_series, dim=2), steps)[..., 1:]
-    parts = [torch.stack(p, dim=-1) for p in (node_p, node_m, link_p, link_m)]
+    reads = [read(state)]
+    for _ in range(steps):
+        at_i, at_j = reads[-1]
+        moved = move(state)
+        state = torch.cat([moved[:, :, :2], moved[:, :, 2:] - correct(at_i[..., 2:], at_j[..., 2:])],
+                          dim=2)
+        reads.append(read(state))
+    # F_t = W P-^t U, t = 0..steps-1: rows 4, 5 read at (i, j)
+    f_series = torch.stack([torch.stack([r_i[..., 4:], r_j[..., 4:]], -1) for r_i, r_j in reads[:steps]],
+                           dim=2)
+    graph = _trace_difference(f_series, steps)[..., 1:]
+    later = reads[2:]
+    parts = [
+        torch.stack([r_i[..., 0] + r_j[..., 1] for r_i, r_j in later], dim=-1),  # node+
+        torch.stack([r_i[..., 2] + r_j[..., 3] for r_i, r_j in later], dim=-1),  # node-
+        torch.stack([r_j[..., 0] + r_i[..., 1] for r_i, r_j in later], dim=-1),  # link+
+        torch.stack([r_j[..., 2] + r_i[..., 3] for r_i, r_j in later], dim=-1),  # link-
+    ]
     return torch.stack([*parts, graph], dim=2)
 
 
@@ -166,6 +186,13 @@ def _trace_difference(f_series: torch.Tensor, order: int) -> torch.Tensor:
             value = value - s[k] * det[..., m - k]
         s.append(value)
     return -torch.stack(s[1:], dim=-1)
+
+
+def _features(profile: torch.Tensor, link_weight: torch.Tensor) -> torch.Tensor:
+    """``[B, H·(5L+1)]``: per head Δgraph, :math:`\\sigma(\\omega_{ij}) + \\sigma(\\omega_{ji})`,
+    node+, node-, link+, link- (``profile`` ``[B, H, 5, L]``, ``link_weight`` ``[B, H]``)."""
+    return torch.cat([profile[:, :, 4], link_weight.unsqueeze(-1), profile[:, :, :4].flatten(2)],
+                     dim=2).flatten(1)
 
 
 class WalkPooling(nn.Module):
@@ -216,9 +243,12 @@ class WalkPooling(nn.Module):
             layer.reset_parameters()
 
     def _project(self, mlp: nn.ModuleList, x: torch.Tensor) -> torch.Tensor:
-        h = F.dropout(F.leaky_relu(mlp[0](x), 0.2), self.dropout, self.training)
-        out = mlp[1](h)  # [B, n, heads * hidden]
-        return out.view(*x.shape[:2], self.heads, self.hidden_channels).transpose(1, 2)
+        """Query or key MLP: ``[..., F_in] -> [..., heads · hidden]``."""
+        return mlp[1](F.dropout(F.leaky_relu(mlp[0](x), 0.2), self.dropout, self.training))
+
+    def _dense_heads(self, h: torch.Tensor) -> torch.Tensor:
+        """``[B, n, heads · hidden] -> [B, heads, n, hidden]``."""
+        return h.view(*h.shape[:2], self.heads, self.hidden_channels).transpose(1, 2)
 
     def forward(
         self, x: torch.Tensor, edge_index: torch.Tensor, batch: torch.Tensor,
@@ -251,13 +281,67 @@ class WalkPooling(nn.Module):
                 "pair_index[:, b] must hold two nodes of subgraph b (batch[pair_index] == b); "
                 "pass the targets' indices in the batched node order."
             )
-        dense_x, mask = to_dense_batch(x, batch, batch_size=num_graphs)
-        adjacency = to_dense_adj(edge_index, batch, batch_size=num_graphs,
-                                 max_num_nodes=dense_x.size(1)) > 0
-        ptr = torch.zeros(num_graphs + 1, dtype=torch.long, device=batch.device)
-        ptr[1:] = torch.bincount(batch, minlength=num_graphs).cumsum(0)
-        local = (pair_index - ptr[:-1]).t()
-        return self.dense_forward(dense_x, adjacency, mask, local)
+        if edge_index.numel() and not bool((batch[edge_index[0]] == batch[edge_index[1]]).all()):
+            raise GraphInputError(
+                "edge_index links nodes of different subgraphs (batch[edge_index[0]] != "
+                "batch[edge_index[1]]); give the block-diagonal batch of the enclosing subgraphs."
+            )
+        if bool((pair_index[0] == pair_index[1]).any()):
+            raise GraphInputError(
+                "pair_index holds a self-pair (pair_index[0] == pair_index[1]); each target pair "
+                "needs two nodes."
+            )
+        return self._edge_forward(x, edge_index, batch, pair_index)
+
+    def _edge_forward(
+        self, x: torch.Tensor, edge_index: torch.Tensor, batch: torch.Tensor,
+        pair_index: torch.Tensor,
+    ) -> torch.Tensor:
+        """:meth:`forward` on the edge list: every step costs ``O(E)``, not ``O(B n²)``.
+
+        The walk vectors are node-major (``[N, H, 6]``); one step sends each entry along the
+        out-edges of :math:`G^+`, weighted by :math:`P_+`, and the rows of :math:`W` live on
+        the targets' neighbours.
+        """
+        num_nodes = x.size(0)
+        i, j = pair_index
+        src, dst = coalesce(edge_index, num_nodes=num_nodes)
+        owner = batch[src]
+        between = ((src == i[owner]) & (dst == j[owner])) | ((src == j[owner]) & (dst == i[owner]))
+        # G+ = G- followed by the target links in both directions
+        src = torch.cat([src[~between], i, j])
+        dst = torch.cat([dst[~between], j, i])
+        minus_edges = src.numel() - 2 * i.numel()
+        query = self._project(self.query, x) / math.sqrt(self.hidden_channels)  # [N, H·F]
+        key = self._project(self.key, x)
+        products = query.index_select(0, src) * key.index_select(0, dst)
+        logits = products.view(-1, self.heads, self.hidden_channels).sum(-1)  # [E+, H]
+        p_plus = softmax(logits, src, num_nodes=num_nodes)
+        p_minus = softmax(logits[:minus_edges], src[:minus_edges], num_nodes=num_nodes)
+        # W (row differences of P+ and P- at the targets), node-major [N, H, 2]
+        w = x.new_zeros(num_nodes, self.heads, 2)
+        for column, target in enumerate((i, j)):
+            for probabilities, edges in ((p_plus, slice(None)), (-p_minus, slice(0, minus_edges))):
+                leaves = src[edges] == target[batch[src[edges]]]
+                w[:, :, column].index_add_(0, dst[edges][leaves], probabilities[leaves])
+        units = x.new_zeros(num_nodes, self.heads, 2)
+        units[i, :, 0] = 1.0
+        units[j, :, 1] = 1.0
+
+        weights = p_plus.unsqueeze(-1)
+
+        def move(state: torch.Tensor) -> torch.Tensor:
+            return torch.zeros_like(state).index_add_(0, dst, state[src] * weights)
+
+        profile = _profile(
+            torch.cat([units, units, w], dim=2), move=move,
+            read=lambda state: (state[i], state[j]),
+            correct=lambda at_i, at_j: at_i[batch] * w[:, :, :1] + at_j[batch] * w[:, :, 1:],
+            walk_length=self.walk_length,
+        )
+        target_logits = logits[minus_edges:]  # (i, j) then (j, i), one row per subgraph each
+        link_weight = torch.sigmoid(target_logits[: i.numel()]) + torch.sigmoid(target_logits[i.numel():])
+        return _features(profile, link_weight)
 
     def dense_forward(
         self, x: torch.Tensor, adjacency: torch.Tensor, mask: torch.Tensor, pairs: torch.Tensor,
@@ -295,8 +379,8 @@ class WalkPooling(nn.Module):
         plus = minus.clone()
         plus[rows, i, j] = True
         plus[rows, j, i] = True
-        query = self._project(self.query, x) / math.sqrt(self.hidden_channels)  # [B, H, n, F]
-        key = self._project(self.key, x).transpose(-1, -2)
+        query = self._dense_heads(self._project(self.query, x)) / math.sqrt(self.hidden_channels)
+        key = self._dense_heads(self._project(self.key, x)).transpose(-1, -2)  # [B, H, F, n]
         p_plus = walk_transition(query @ key, plus.unsqueeze(1))  # [B, H, n, n]
         # rows i, j of the logits again (cheap), so no backward pass scatters into [B, H, n, n]
         index = pairs.view(batch, 1, 2, 1).expand(batch, self.heads, 2, query.size(-1))
@@ -307,10 +391,7 @@ class WalkPooling(nn.Module):
         link_weight = torch.sigmoid(_at(target_rows[:, :, :1], j)) + torch.sigmoid(
             _at(target_rows[:, :, 1:], i)
         )
-        link_weight = link_weight.squeeze(-1)
-        features = torch.cat([profile[:, :, 4], link_weight.unsqueeze(-1),
-                              profile[:, :, :4].flatten(2)], dim=2)
-        return features.flatten(1)
+        return _features(profile, link_weight.squeeze(-1))
 
     def _check_nodes(self, x: torch.Tensor, batch: torch.Tensor) -> int:
         if x.dim() != 2 or x.size(1) != self.in_channels:

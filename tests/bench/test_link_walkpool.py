@@ -8,14 +8,14 @@ import dataclasses
 import numpy as np
 import pytest
 import torch
-from torch_geometric.nn import DenseGCNConv
+from torch_geometric.nn import GCNConv
 
 from graphkit.bench import Job, get_model
 from graphkit.bench.link_walkpool import (
     WALKPOOL_DEFAULTS,
     SubgraphSet,
     WalkPoolLinkModel,
-    gcn_normalized,
+    gcn_operator,
     observed_graph,
     train_walkpool,
 )
@@ -82,12 +82,18 @@ def test_training_positive_loses_its_target_link(tiny):
     pos = tiny.split.train_pos[:, :5].numpy()
     nodes, ptr = k_hop_pair_nodes(graph, pos, 2)
     subgraphs = SubgraphSet(graph, nodes, ptr, None, 4, zero_one=True)
-    x, adjacency, mask, pairs, labels = subgraphs.batch(np.arange(5))
+    x, edge_index, batch, pair_index, labels = subgraphs.batch(np.arange(5))
     assert labels is None
-    assert not adjacency[:, 0, 1].any() and not adjacency[:, 1, 0].any()
-    assert adjacency.sum() > 0 and torch.equal(adjacency, adjacency.transpose(1, 2))
-    assert x.shape[-1] == 5 and torch.all(x[:, :2, -1] == 1) and torch.all(x[:, 2:, -1] == 0)
-    assert torch.equal(mask.sum(1), torch.from_numpy(np.diff(ptr)))
+    assert torch.equal(torch.bincount(batch), torch.from_numpy(np.diff(ptr)))
+    first = torch.from_numpy(ptr[:-1] - ptr[0])
+    assert torch.equal(pair_index, torch.stack([first, first + 1]))
+    edges = set(map(tuple, edge_index.t().tolist()))
+    assert edges and all((v, u) in edges for u, v in edges)  # symmetric
+    assert torch.equal(batch[edge_index[0]], batch[edge_index[1]])  # block-diagonal
+    assert not any((int(u), int(v)) in edges for u, v in pair_index.t())  # no target link
+    marks = torch.zeros(len(batch))
+    marks[pair_index.flatten()] = 1.0
+    assert x.shape == (len(batch), 5) and torch.equal(x[:, -1], marks)
 
 
 def test_drnl_labels_are_batched_embedded_and_trained(tiny):
@@ -97,42 +103,44 @@ def test_drnl_labels_are_batched_embedded_and_trained(tiny):
     expected = drnl_labels(graph, nodes, ptr)
     subgraphs = SubgraphSet(graph, nodes, ptr, None, 4, False, expected)
     selected = np.array([4, 1])
-    x, adjacency, mask, pairs, labels = subgraphs.batch(selected)
+    x, edge_index, batch, pair_index, labels = subgraphs.batch(selected)
     for row, p in enumerate(selected):
-        size = ptr[p + 1] - ptr[p]
-        assert labels[row, :size].tolist() == expected[ptr[p] : ptr[p + 1]].tolist()
-        assert not labels[row, size:].any()  # padding
-    assert torch.all(labels[:, :2] == 1)
+        assert labels[batch == row].tolist() == expected[ptr[p] : ptr[p + 1]].tolist()
+    assert torch.all(labels[pair_index] == 1)
     model = WalkPoolLinkModel(4, hidden=8, heads=1, walk_length=3,
                               num_labels=subgraphs.num_labels).eval()
-    before = model.logits(x, adjacency, mask, pairs, labels)
+    before = model.logits(x, edge_index, batch, pair_index, labels)
     changed = labels.clone()
-    changed[0, 2] = 0
-    after = model.logits(x, adjacency, mask, pairs, changed)
+    changed[2] = 0  # a node of subgraph 0
+    after = model.logits(x, edge_index, batch, pair_index, changed)
     assert after[0] != before[0] and after[1] == before[1]  # a label moves only its own pair
     with pytest.raises(ValueError, match="num_labels"):
-        model.logits(x, adjacency, mask, pairs)
+        model.logits(x, edge_index, batch, pair_index)
     drnl, ones = (train_walkpool(_job(tiny, epochs=2, node_label=label)) for label in ("drnl", "ones"))
     assert drnl.test != ones.test and drnl.test["auc"] > 0.7
 
 
-def test_gcn_propagation_matches_pyg_dense_gcn():
+def test_gcn_propagation_matches_pyg_gcn():
+    """G+ propagation against PyG's GCNConv on the edge list with the target links added; the
+    input may hold a target link already, a duplicate edge and a self-loop."""
     torch.manual_seed(0)
-    adjacency = torch.rand(3, 5, 5) < 0.4
-    adjacency = (adjacency | adjacency.transpose(1, 2)) & ~torch.eye(5, dtype=torch.bool)
-    mask = torch.tensor([[1] * 5, [1] * 4 + [0], [1] * 3 + [0] * 2], dtype=torch.bool)
-    adjacency &= mask.unsqueeze(1) & mask.unsqueeze(2)
-    pairs = torch.tensor([[0, 1], [2, 3], [0, 2]])
-    plus = adjacency.clone()
-    plus[torch.arange(3), pairs[:, 0], pairs[:, 1]] = True
-    plus[torch.arange(3), pairs[:, 1], pairs[:, 0]] = True
-    x = torch.randn(3, 5, 4)
-    conv = DenseGCNConv(4, 4)
+    blocks = [(torch.rand(n, n) < 0.4).triu(1) for n in (5, 4, 3)]
+    adjacency = torch.block_diag(*blocks)
+    edge_index = (adjacency | adjacency.t()).nonzero().t()
+    pair_index = torch.tensor([[0, 7, 9], [1, 8, 11]])
+    edge_index = torch.cat([edge_index, torch.tensor([[0, 1, 2, 3], [1, 0, 2, 4]])], dim=1)
+    plus = adjacency | adjacency.t()
+    plus[pair_index[0], pair_index[1]] = plus[pair_index[1], pair_index[0]] = True
+    plus[3, 4] = plus[4, 3] = True
+    x = torch.randn(12, 4)
+    conv = GCNConv(4, 4)
     with torch.no_grad():
         conv.lin.weight.copy_(torch.eye(4))
         conv.bias.zero_()
-    expected = conv(x, plus.float(), mask)
-    torch.testing.assert_close(gcn_normalized(adjacency, mask, pairs) @ x, expected)
+    expected = conv(x, plus.nonzero().t())
+    src, dst, weight = gcn_operator(edge_index, pair_index, 12)
+    out = torch.zeros_like(x).index_add_(0, dst, x[src] * weight.unsqueeze(-1))
+    torch.testing.assert_close(out, expected)
 
 
 @pytest.mark.parametrize(
@@ -174,9 +182,10 @@ def test_observe_valid_adds_validation_links_and_auto_follows_the_dataset(tiny):
     rows, cols = np.array(valid.numpy())
     assert (graph.to_scipy()[rows, cols] != 0).all()
     nodes, ptr = k_hop_pair_nodes(graph, valid.numpy(), 2)
-    _, adjacency, _, _, _ = SubgraphSet(graph, nodes, ptr, None, 4, False).batch(
+    _, edge_index, _, pair_index, _ = SubgraphSet(graph, nodes, ptr, None, 4, False).batch(
         np.arange(valid.size(1)))
-    assert not adjacency[:, 0, 1].any() and not adjacency[:, 1, 0].any()
+    edges = set(map(tuple, edge_index.t().tolist()))
+    assert not any((int(u), int(v)) in edges or (int(v), int(u)) in edges for u, v in pair_index.t())
     off, on = (train_walkpool(_job(tiny, epochs=1, observe_valid=flag)) for flag in (False, True))
     auto = train_walkpool(_job(tiny, epochs=1))  # the tiny graph is not a WalkPool graph
     assert auto.test == off.test and on.test != off.test

@@ -156,6 +156,34 @@ def test_zero_weight_target_link_makes_both_profiles_equal():
     assert torch.all(profile[:, :, 4] == 0)
 
 
+def test_edge_list_forward_equals_padded_dense_forward():
+    """The block-diagonal path (scatter over edges) against ``dense_forward`` (padded
+    ``[B, n, n]`` matrices) on random subgraphs of different sizes, with duplicate edges."""
+    torch.manual_seed(6)
+    layer = WalkPooling(5, heads=3, walk_length=6, hidden_channels=4).double().eval()
+    sizes = [7, 3, 12, 5]
+    graphs = [(torch.rand(n, n) < 0.35).triu(1) for n in sizes]
+    n = max(sizes)
+    x = torch.randn(sum(sizes), 5, dtype=torch.float64)
+    dense_x = torch.zeros(len(sizes), n, 5, dtype=torch.float64)
+    adjacency = torch.zeros(len(sizes), n, n, dtype=torch.bool)
+    mask = torch.zeros(len(sizes), n, dtype=torch.bool)
+    edges, start = [], 0
+    for b, (a, size) in enumerate(zip(graphs, sizes, strict=True)):
+        adjacency[b, :size, :size] = a | a.t()
+        mask[b, :size] = True
+        dense_x[b, :size] = x[start : start + size]
+        u, v = (a | a.t()).nonzero().t()
+        edges.append(torch.stack([u, v]) + start)
+        start += size
+    edge_index = torch.cat(edges + [edges[0][:, :3]], dim=1)  # three duplicated edges
+    batch = torch.repeat_interleave(torch.arange(len(sizes)), torch.tensor(sizes))
+    pairs = torch.tensor([[0, 4], [2, 1], [11, 3], [0, 1]])
+    offsets = torch.tensor([0, 7, 10, 22]).unsqueeze(1)
+    out = layer(x, edge_index, batch, (pairs + offsets).t())
+    torch.testing.assert_close(out, layer.dense_forward(dense_x, adjacency, mask, pairs))
+
+
 def test_targets_in_different_components_have_no_minus_link_walks(layer):
     # SUB_C: two triangles joined only by the target link (0, 3): without it no walk joins
     # 0 and 3 (link- = 0 exactly) and closed walks through the link exist only in G+
@@ -226,6 +254,8 @@ def test_repr():
         (lambda x, e, b, p: (x, e + 100, b, p), "edge_index"),
         (lambda x, e, b, p: (x, e, b.flip(0), p), "batch"),  # unsorted
         (lambda x, e, b, p: (x, e, b, torch.stack([p[0], p[0]])), "self-pair"),
+        (lambda x, e, b, p: (x, torch.cat([e, torch.tensor([[0], [7]])], 1), b, p),
+         "different subgraphs"),
     ],
 )
 def test_bad_input_names_the_argument(change, argument):
