@@ -1,0 +1,125 @@
+"""WalkPooling speed: the edge-list forward against the padded dense one, on real subgraphs.
+
+``WalkPooling.forward`` takes a block-diagonal batch and works on its edges (cost ``O(τ E)``);
+``WalkPooling.dense_forward`` takes the same subgraphs padded to the largest in the batch
+(``O(τ B n_max²)``). No other WalkPool implementation is on PyPI (the authors' code is a
+script repository), so the padded path, which graphkit used before, is the baseline.
+
+For each graph, the training pairs of fixed split 0 (the ``walkpool`` model's observed graph,
+2-hop enclosing subgraphs, no cap) are shuffled into batches of 32 as in training; each path
+runs forward + backward of a ``WalkPooling(96)`` layer (the model's input width: 32 ones + two
+GCN layers of 32) on ``--batches`` of them in a fresh process, one thread. Reported: median
+seconds per batch after one warm-up batch, and the process's peak RSS over the RSS before the
+first batch. Building the padded tensors is not timed.
+
+    nice python benchmarks/walkpool_speed.py --root ../shared/datasets --datasets ns,usair,yeast
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+from torch_geometric.utils import to_dense_adj, to_dense_batch
+
+from graphkit.bench import Job
+from graphkit.bench.link_walkpool import (
+    WALKPOOL_DEFAULTS,
+    SubgraphSet,
+    _pair_sets,
+    _train_batches,
+    observed_graph,
+)
+from graphkit.data import load
+from graphkit.layers import WalkPooling, k_hop_pair_nodes
+
+WIDTH = 96
+
+
+def _rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+
+
+def _batches(name: str, root: str | None, count: int) -> tuple[SubgraphSet, list[np.ndarray]]:
+    dataset = load(name, root, task="link", seed=0)
+    job = Job(dataset, "walkpool", dict(WALKPOOL_DEFAULTS), seed=0, metric="auc")
+    generator = torch.Generator().manual_seed(0)
+    parts = _pair_sets(job, generator)
+    graph = observed_graph(dataset.data.edge_index, dataset.data.num_nodes, parts["valid_pos"],
+                           torch.cat([parts["test_pos"], parts["test_neg"]], dim=1))
+    pairs = torch.cat([parts["train_pos"], parts["train_neg"]], dim=1).numpy()
+    nodes, ptr = k_hop_pair_nodes(graph, pairs, 2)
+    subgraphs = SubgraphSet(graph, nodes, ptr, None, 32, False)
+    return subgraphs, _train_batches(pairs.shape[1], 32, generator)[:count]
+
+
+def child(name: str, root: str | None, path: str, count: int) -> dict:
+    """Time one path on ``count`` batches (run in its own process for a clean peak RSS)."""
+    torch.set_num_threads(1)
+    subgraphs, batches = _batches(name, root, count + 1)
+    torch.manual_seed(0)
+    layer = WalkPooling(WIDTH)
+    inputs, edges = [], []
+    for selected in batches:
+        _, edge_index, batch, pair_index, _ = subgraphs.batch(selected)
+        edges.append(edge_index.size(1) / len(selected))
+        x = torch.randn(batch.numel(), WIDTH, requires_grad=True)
+        if path == "edge":
+            inputs.append((layer, (x, edge_index, batch, pair_index)))
+        else:
+            dense_x, mask = to_dense_batch(x, batch)
+            adjacency = to_dense_adj(edge_index, batch, max_num_nodes=dense_x.size(1)) > 0
+            first = torch.cumsum(torch.bincount(batch), 0) - torch.bincount(batch)
+            local = (pair_index - first).t()
+            inputs.append((layer.dense_forward, (dense_x, adjacency, mask, local)))
+    before = _rss_mib()
+    times = []
+    for call, args in inputs:
+        tic = time.perf_counter()
+        call(*args).sum().backward()
+        times.append(time.perf_counter() - tic)
+    sizes = [subgraphs.sizes[b] for b in batches[1:]]
+    return {"seconds": float(np.median(times[1:])), "peak_mib": _rss_mib() - before,
+            "mean_nodes": float(np.mean(np.concatenate(sizes))),
+            "mean_padded": float(np.mean([s.max() for s in sizes])),
+            "mean_edges": float(np.mean(edges[1:]))}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--root", default=None)
+    parser.add_argument("--datasets", default="ns,usair,yeast")
+    parser.add_argument("--batches", type=int, default=20)
+    parser.add_argument("--child", nargs=2, metavar=("DATASET", "PATH"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child[0], args.root, args.child[1], args.batches)))
+        return
+    rows = ["| graph | mean nodes | mean padded n | mean directed edges | dense s/batch | "
+            "edge s/batch | dense / edge | dense peak (MiB) | edge peak (MiB) |",
+            "|---|---|---|---|---|---|---|---|---|"]
+    for name in args.datasets.split(","):
+        result = {}
+        for path in ("dense", "edge"):
+            command = [sys.executable, __file__, "--child", name, path, "--batches", str(args.batches)]
+            if args.root:
+                command += ["--root", args.root]
+            out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+            result[path] = json.loads(out.strip().splitlines()[-1])
+        dense, edge = result["dense"], result["edge"]
+        rows.append(f"| {name} | {edge['mean_nodes']:.1f} | {edge['mean_padded']:.1f} | "
+                    f"{edge['mean_edges']:.0f} | {dense['seconds']:.3f} | {edge['seconds']:.3f} | "
+                    f"{dense['seconds'] / edge['seconds']:.2f} | {dense['peak_mib']:.0f} | "
+                    f"{edge['peak_mib']:.0f} |")
+        print(rows[-1], flush=True)
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    main()
