@@ -26,6 +26,9 @@ class Job:
         metric: the dataset's official metric for the task (``'hits@20'``, ``'auc'``...).
         eval_batch_size: pairs or nodes scored per evaluation batch.
         progress: show a progress bar. features: extra input features ``[N, d]`` or ``None``.
+        checkpoint: a file the model may save its training state to after every epoch and
+            resume from when it exists (``None``: no checkpointing). The runner names it after
+            the job's record and deletes it once the record is written.
     """
 
     dataset: LoadedDataset
@@ -36,6 +39,7 @@ class Job:
     eval_batch_size: int = 65536
     progress: bool = False
     features: torch.Tensor | None = None
+    checkpoint: os.PathLike | None = None
 
 
 @dataclass
@@ -55,6 +59,8 @@ class JobOutcome:
     num_params: int = 0
     history: list[dict[str, float]] = field(default_factory=list)
     train: dict[str, float] = field(default_factory=dict)
+    #: training seconds spent by earlier, interrupted processes (resumed from a checkpoint)
+    prior_time_s: float = 0.0
 
 
 class PeakMemory:

@@ -284,10 +284,20 @@ class BestValidEvaluation:
         self.history: list[dict[str, float]] = []
         self.best: tuple[float, int, dict] | None = None  # (valid, epoch, result)
         self._start = time.perf_counter()
+        self.prior_s = 0.0  # seconds of earlier processes, restored by load_state_dict
 
     def elapsed(self) -> float:
-        """Seconds since construction (the training clock of ``time_limit_s``)."""
-        return time.perf_counter() - self._start
+        """Training seconds, earlier processes included (the clock of ``time_limit_s``)."""
+        return self.prior_s + time.perf_counter() - self._start
+
+    def state_dict(self) -> dict:
+        """History, best evaluation and elapsed time, for a checkpoint."""
+        return {"history": self.history, "best": self.best, "elapsed": self.elapsed()}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Continue from :meth:`state_dict`: the clock goes on from the saved elapsed time."""
+        self.history, self.best = state["history"], state["best"]
+        self.prior_s, self._start = state["elapsed"], time.perf_counter()
 
     def record(self, epoch: int, loss: float, result: dict, **extra: float) -> float:
         """Log one evaluation (``result = {'valid': {...}, 'test': {...}}``); return its valid value."""
@@ -307,6 +317,7 @@ class BestValidEvaluation:
         return JobOutcome(
             valid=result["valid"], test=result["test"], best_epoch=epoch, epochs_run=epochs_run,
             num_params=sum(t.numel() for t in model.parameters()), history=self.history,
+            prior_time_s=self.prior_s,
         )
 
 

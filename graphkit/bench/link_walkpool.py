@@ -45,6 +45,9 @@ PyG batches, so their cost follows the subgraphs' edges with no padding; trainin
 uniformly shuffled, evaluation batches take the pairs in order.
 ``train_pairs`` (> 0) trains on a fixed random subset of that many positive pairs and as many
 negatives (used on ogbl-ddi); ``time_limit_s`` stops after the first epoch that ends past it.
+With a ``job.checkpoint`` (the runner's ``<out>/checkpoints/<record key>.pt``) the training
+state is saved atomically after every epoch and a rerun of the same job continues from it
+with the same result as an uninterrupted run.
 """
 
 from __future__ import annotations
@@ -53,6 +56,7 @@ import hashlib
 import io
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -417,9 +421,12 @@ def train_walkpool(job: Job) -> JobOutcome:
     optimizer = torch.optim.Adam(model.parameters(), lr=p["lr"], fused=True)
     metrics = link_metrics(job.metric)
     selection = BestValidEvaluation(job.metric)
-    bar = tqdm(range(1, p["epochs"] + 1), desc=f"{job.dataset.info.name}/walkpool seed {job.seed}",
-               disable=not job.progress, leave=False)
-    epoch = 0
+    training = {"model": model, "optimizer": optimizer, "selection": selection}
+    done = _resume(job.checkpoint, training, generator)
+    bar = tqdm(range(done + 1, p["epochs"] + 1),
+               desc=f"{job.dataset.info.name}/walkpool seed {job.seed}",
+               disable=not job.progress, leave=False, initial=done, total=p["epochs"])
+    epoch = done
     for epoch in bar:
         model.train()
         total = 0.0
@@ -443,7 +450,34 @@ def train_walkpool(job: Job) -> JobOutcome:
             bar.set_postfix(loss=f"{loss_value:.4f}", valid=f"{100 * valid:.2f}")
         if out_of_time:
             break
+        _save_checkpoint(job.checkpoint, training, generator, epoch)
     return selection.outcome(model, epoch)
+
+
+def _save_checkpoint(path, training: dict, generator: torch.Generator, epoch: int) -> None:
+    """Write the state after ``epoch`` atomically: a crash never leaves a torn checkpoint."""
+    if path is None:
+        return
+    state = {name: part.state_dict() for name, part in training.items()}
+    state.update(epoch=epoch, generator=generator.get_state(), torch_rng=torch.get_rng_state())
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with atomic_open(path) as handle:
+        handle.write(buffer.getvalue())
+
+
+def _resume(path, training: dict, generator: torch.Generator) -> int:
+    """Load a checkpoint of :func:`_save_checkpoint` if ``path`` exists; the epochs done (0 if
+    none). Every random state is restored, so the resumed run equals an uninterrupted one."""
+    if path is None or not Path(path).exists():
+        return 0
+    state = torch.load(path, weights_only=True)
+    for name, part in training.items():
+        part.load_state_dict(state[name])
+    generator.set_state(state["generator"])
+    torch.set_rng_state(state["torch_rng"])
+    return int(state["epoch"])
 
 
 def _evaluate(model, subgraphs: SubgraphSet, index: dict[str, np.ndarray], metrics: list[str],

@@ -6,6 +6,7 @@ import platform
 import sys
 import time
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -142,18 +143,20 @@ def run(config: BenchConfig) -> list[dict[str, Any]]:
                             config.rewire_cache or f"{config.out}/rewire", progress,
                         )
                 dataset = dataset_cache[cache_key]
-                record = _run_job(spec, dataset, params, seed, config, progress)
+                checkpoint = Path(config.out) / "checkpoints" / f"{key}.pt"
+                record = _run_job(spec, dataset, params, seed, config, progress, checkpoint)
                 record.update(key=key, config=resolved, config_hash=digest, split_id=split_id)
                 if "rewire" in dataset.extra:  # edges before/after and the cache status
                     record["rewire"] = dataset.extra["rewire"]
                 store.write(record)
+                checkpoint.unlink(missing_ok=True)
                 finished.append(record)
     return finished
 
 
 def _run_job(
     spec: ModelSpec, dataset: LoadedDataset, params: dict[str, Any], seed: int,
-    config: BenchConfig, progress: bool,
+    config: BenchConfig, progress: bool, checkpoint: Path,
 ) -> dict[str, Any]:
     torch.manual_seed(seed)
     features = None
@@ -165,12 +168,12 @@ def _run_job(
     job = Job(
         dataset=dataset, model=spec.name, params=params, seed=seed,
         metric=dataset.info.metrics[config.task], eval_batch_size=config.eval_batch_size,
-        progress=progress, features=features,
+        progress=progress, features=features, checkpoint=checkpoint,
     )
     start = time.perf_counter()
     with PeakMemory() as memory:
         outcome = spec.run(job)
-    wall = time.perf_counter() - start
+    wall = time.perf_counter() - start + outcome.prior_time_s
     return {
         "dataset": dataset.info.name, "task": config.task, "model": spec.name, "seed": seed,
         "metric": job.metric,

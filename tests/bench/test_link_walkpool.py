@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch_geometric.nn import GCNConv
 
-from graphkit.bench import Job, get_model
+from graphkit.bench import Job, get_model, link_walkpool
 from graphkit.bench.link_walkpool import (
     WALKPOOL_DEFAULTS,
     SubgraphSet,
@@ -201,3 +201,33 @@ def test_cross_entropy_loss_trains_the_logits(tiny):
     torch.testing.assert_close(model(*inputs), torch.sigmoid(model.logits(*inputs)))
     mse, bce = (train_walkpool(_job(tiny, loss=loss)) for loss in ("mse", "bce"))
     assert bce.test != mse.test and bce.test["auc"] > 0.8
+
+
+def test_interrupted_run_resumes_from_its_checkpoint_with_the_same_result(tiny, tmp_path, monkeypatch):
+    checkpoint = tmp_path / "checkpoints" / "job.pt"
+
+    def job(with_checkpoint=True):
+        j = _job(tiny, epochs=3, dropout=0.3)
+        j.checkpoint = checkpoint if with_checkpoint else None
+        return j
+
+    reference = train_walkpool(job(with_checkpoint=False))
+    assert not checkpoint.exists()
+    evaluate, calls = link_walkpool._evaluate, []
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:  # the process dies in epoch 2, after epoch 1's checkpoint
+            raise KeyboardInterrupt
+        return evaluate(*args, **kwargs)
+
+    monkeypatch.setattr(link_walkpool, "_evaluate", counted)
+    with pytest.raises(KeyboardInterrupt):
+        train_walkpool(job())
+    assert checkpoint.exists()
+    resumed = train_walkpool(job())
+    assert len(calls) == 4  # epochs 2 and 3 only
+    assert resumed.epochs_run == 3 and len(resumed.history) == 3
+    assert resumed.test == reference.test and resumed.valid == reference.valid
+    assert [h["valid"] for h in resumed.history] == [h["valid"] for h in reference.history]
+    assert resumed.prior_time_s > 0

@@ -169,6 +169,37 @@ def test_interrupted_run_keeps_finished_jobs_and_no_temp_files(tmp_path, fake_mo
     assert [r["seed"] for r in records] == [0, 1, 2]
 
 
+def test_checkpoint_is_named_after_the_record_and_removed_once_it_is_written(tmp_path):
+    """The runner hands each job ``<out>/checkpoints/<key>.pt``; a rerun of an interrupted job
+    gets the same path (with what the job saved there), and the file goes with the record."""
+    seen: list[tuple[Path, bool]] = []
+
+    def run_job(job):
+        seen.append((Path(job.checkpoint), Path(job.checkpoint).exists()))
+        if len(seen) == 1:
+            Path(job.checkpoint).parent.mkdir(parents=True, exist_ok=True)
+            Path(job.checkpoint).write_bytes(b"state after epoch 1")
+            raise RuntimeError("killed in epoch 2")
+        metrics = {job.metric: 0.5}
+        return JobOutcome(valid=metrics, test=metrics, best_epoch=1, epochs_run=2,
+                          history=[], prior_time_s=100.0)
+
+    spec = ModelSpec("checkpointed", "link", run_job, {}, "fake model for tests")
+    register_model(spec)
+    try:
+        config = BenchConfig(datasets=["sbm"], models=["checkpointed"], seeds=[0],
+                             out=str(tmp_path / "o"))
+        with pytest.raises(RuntimeError, match="epoch 2"):
+            run(config)
+        (record,) = run(config)
+    finally:
+        registry.unregister([spec])
+    assert seen[0][0] == seen[1][0] == tmp_path / "o" / "checkpoints" / f"{record['key']}.pt"
+    assert seen == [(seen[0][0], False), (seen[0][0], True)]
+    assert not seen[0][0].exists()
+    assert record["wall_time_s"] >= 100.0  # the interrupted process's training time counts
+
+
 def test_same_seed_gives_identical_results(tmp_path):
     def once(out):
         config = BenchConfig(datasets=["sbm"], models=["sage"], seeds=[3], params=SMALL,
