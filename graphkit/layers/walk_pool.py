@@ -320,10 +320,12 @@ class WalkPooling(nn.Module):
         p_minus = softmax(logits[:minus_edges], src[:minus_edges], num_nodes=num_nodes)
         # W (row differences of P+ and P- at the targets), node-major [N, H, 2]
         w = x.new_zeros(num_nodes, self.heads, 2)
+        owner = batch[src]
         for column, target in enumerate((i, j)):
-            for probabilities, edges in ((p_plus, slice(None)), (-p_minus, slice(0, minus_edges))):
-                leaves = src[edges] == target[batch[src[edges]]]
-                w[:, :, column].index_add_(0, dst[edges][leaves], probabilities[leaves])
+            leaves = src == target[owner]  # out-edges of this target (G+; G- is the prefix)
+            minus_leaves = leaves[:minus_edges]
+            w[:, :, column].index_add_(0, dst[leaves], p_plus[leaves])
+            w[:, :, column].index_add_(0, dst[:minus_edges][minus_leaves], -p_minus[minus_leaves])
         units = x.new_zeros(num_nodes, self.heads, 2)
         units[i, :, 0] = 1.0
         units[j, :, 1] = 1.0
