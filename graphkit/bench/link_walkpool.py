@@ -73,7 +73,7 @@ from graphkit.bench.metrics import metric_fn
 from graphkit.bench.registry import ModelSpec, register_model
 from graphkit.data.root import cache_dir
 from graphkit.data.types import LinkSplit
-from graphkit.errors import ConfigError
+from graphkit.errors import ConfigError, GraphInputError
 from graphkit.graph import Graph, as_graph
 from graphkit.layers.subgraphs import drnl_labels, induced_edges, k_hop_pair_nodes
 from graphkit.layers.walk_pool import WalkPooling
@@ -202,6 +202,13 @@ def gcn_operator(
         ``(src, dst, weight)``: :math:`(\\hat A h)_y = \\sum_{src \\to y} weight \\cdot h_{src}`,
         computed once for both layers.
     """
+    for name, value in (("edge_index", edge_index), ("pair_index", pair_index)):
+        if value.dim() != 2 or value.size(0) != 2:
+            raise GraphInputError(f"{name} must have shape [2, *]; got {tuple(value.shape)}.")
+        if value.numel() and (value.min() < 0 or value.max() >= num_nodes):
+            raise GraphInputError(
+                f"{name} holds node ids outside [0, {num_nodes}); give ids into the batch's x."
+            )
     i, j = pair_index
     plus = coalesce(torch.cat([edge_index, torch.stack([i, j]), torch.stack([j, i])], dim=1),
                     num_nodes=num_nodes)
@@ -462,8 +469,7 @@ def _save_checkpoint(path, training: dict, generator: torch.Generator, epoch: in
     state.update(epoch=epoch, generator=generator.get_state(), torch_rng=torch.get_rng_state())
     buffer = io.BytesIO()
     torch.save(state, buffer)
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    with atomic_open(path) as handle:
+    with atomic_open(path) as handle:  # creates the folder
         handle.write(buffer.getvalue())
 
 

@@ -21,7 +21,7 @@ from graphkit.bench.link_walkpool import (
 )
 from graphkit.data import get_info
 from graphkit.data.types import LoadedDataset
-from graphkit.errors import ConfigError
+from graphkit.errors import ConfigError, GraphInputError
 from graphkit.graph import as_graph
 from graphkit.layers import drnl_labels, k_hop_pair_nodes
 
@@ -141,6 +141,10 @@ def test_gcn_propagation_matches_pyg_gcn():
     src, dst, weight = gcn_operator(edge_index, pair_index, 12)
     out = torch.zeros_like(x).index_add_(0, dst, x[src] * weight.unsqueeze(-1))
     torch.testing.assert_close(out, expected)
+    with pytest.raises(GraphInputError, match="pair_index"):
+        gcn_operator(edge_index, pair_index.t(), 12)
+    with pytest.raises(GraphInputError, match="edge_index"):
+        gcn_operator(edge_index + 12, pair_index, 12)
 
 
 @pytest.mark.parametrize(
