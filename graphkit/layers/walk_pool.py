@@ -41,8 +41,8 @@ the matrix determinant lemma gives, as formal power series in :math:`z`,
 
 so the trace differences need only the ``2 × 2`` matrices :math:`W P_-^k U`, i.e. two more row
 vectors. :meth:`WalkPooling.forward` works on the block-diagonal edge list of a PyG batch:
-attention logits on edges only, softmax per source node, and each walk step a scatter over the
-edges of :math:`G^+`, so a batch costs ``O(τ E)`` however unequal its subgraphs' sizes.
+attention logits on edges only, softmax per source node, and each walk step a sparse (CSR)
+product over the edges of :math:`G^+`, so a batch costs ``O(τ E)`` however unequal its subgraphs' sizes.
 :meth:`WalkPooling.dense_forward` takes padded dense tensors ``[B, n, n]`` (``O(τ B n_max²)``).
 Neither loops over subgraphs in Python.
 """
@@ -57,6 +57,7 @@ from torch.nn import functional as F
 from torch_geometric.utils import coalesce, softmax
 
 from graphkit.errors import GraphInputError
+from graphkit.layers.edge_sum import EdgeSum
 
 __all__ = ["WalkPooling", "walk_transition", "walk_profile", "PROFILE_PARTS"]
 
@@ -300,8 +301,8 @@ class WalkPooling(nn.Module):
         """:meth:`forward` on the edge list: every step costs ``O(E)``, not ``O(B n²)``.
 
         The walk vectors are node-major (``[N, H, 6]``); one step sends each entry along the
-        out-edges of :math:`G^+`, weighted by :math:`P_+`, and the rows of :math:`W` live on
-        the targets' neighbours.
+        out-edges of :math:`G^+`, weighted by :math:`P_+` (an :class:`EdgeSum`, i.e. a CSR
+        product), and the rows of :math:`W` live on the targets' neighbours.
         """
         num_nodes = x.size(0)
         i, j = pair_index
@@ -330,13 +331,9 @@ class WalkPooling(nn.Module):
         units[i, :, 0] = 1.0
         units[j, :, 1] = 1.0
 
-        weights = p_plus.unsqueeze(-1)
-
-        def move(state: torch.Tensor) -> torch.Tensor:
-            return torch.zeros_like(state).index_add_(0, dst, state[src] * weights)
-
+        walk = EdgeSum(src, dst, num_nodes)
         profile = _profile(
-            torch.cat([units, units, w], dim=2), move=move,
+            torch.cat([units, units, w], dim=2), move=lambda state: walk(state, p_plus),
             read=lambda state: (state[i], state[j]),
             correct=lambda at_i, at_j: at_i[batch] * w[:, :, :1] + at_j[batch] * w[:, :, 1:],
             walk_length=self.walk_length,
