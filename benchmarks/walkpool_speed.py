@@ -13,6 +13,10 @@ seconds per batch after one warm-up batch, and the process's peak RSS over the R
 first batch. Building the padded tensors is not timed.
 
     nice python benchmarks/walkpool_speed.py --root ../shared/datasets --datasets ns,usair,yeast
+
+``--model`` times a whole training step of the ``walkpool`` bench model instead (assembling the
+batch, forward, MSE loss, backward, Adam), the unit that a WalkPool run repeats; to compare two
+versions of graphkit, run it with each on ``PYTHONPATH`` (a ``git worktree`` of the older one).
 """
 
 from __future__ import annotations
@@ -23,15 +27,19 @@ import resource
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
+from torch.nn import functional as F
 from torch_geometric.utils import to_dense_adj, to_dense_batch
 
+import graphkit
 from graphkit.bench import Job
 from graphkit.bench.link_walkpool import (
     WALKPOOL_DEFAULTS,
     SubgraphSet,
+    WalkPoolLinkModel,
     _pair_sets,
     _train_batches,
     observed_graph,
@@ -59,8 +67,30 @@ def _batches(name: str, root: str | None, count: int) -> tuple[SubgraphSet, list
     return subgraphs, _train_batches(pairs.shape[1], 32, generator)[:count]
 
 
+def model_step(name: str, root: str | None, count: int) -> dict:
+    """Time ``count`` training steps of the ``walkpool`` model (after one warm-up step)."""
+    torch.set_num_threads(1)
+    subgraphs, batches = _batches(name, root, count + 1)
+    torch.manual_seed(0)
+    model = WalkPoolLinkModel(subgraphs.in_channels, 32, 2, 7, 0.5)
+    optimizer = torch.optim.Adam(model.parameters(), lr=5e-5, fused=True)
+    before = _rss_mib()
+    times = []
+    for selected in batches:
+        tic = time.perf_counter()
+        loss = F.mse_loss(model(*subgraphs.batch(selected)), torch.ones(len(selected)))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        times.append(time.perf_counter() - tic)
+    return {"seconds": float(np.median(times[1:])), "peak_mib": _rss_mib() - before,
+            "loss": loss.item(), "graphkit": str(Path(graphkit.__file__).parent)}
+
+
 def child(name: str, root: str | None, path: str, count: int) -> dict:
     """Time one path on ``count`` batches (run in its own process for a clean peak RSS)."""
+    if path == "model":
+        return model_step(name, root, count)
     torch.set_num_threads(1)
     subgraphs, batches = _batches(name, root, count + 1)
     torch.manual_seed(0)
@@ -96,10 +126,29 @@ def main() -> None:
     parser.add_argument("--root", default=None)
     parser.add_argument("--datasets", default="ns,usair,yeast")
     parser.add_argument("--batches", type=int, default=20)
+    parser.add_argument("--model", action="store_true",
+                        help="time training steps of the walkpool model, not the layer paths")
     parser.add_argument("--child", nargs=2, metavar=("DATASET", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(args.child[0], args.root, args.child[1], args.batches)))
+        return
+
+    def run_child(name: str, path: str) -> dict:
+        command = [sys.executable, __file__, "--child", name, path, "--batches", str(args.batches)]
+        if args.root:
+            command += ["--root", args.root]
+        out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+        return json.loads(out.strip().splitlines()[-1])
+
+    if args.model:
+        rows = ["| graph | s/step | peak (MiB) | last loss | graphkit |", "|---|---|---|---|---|"]
+        for name in args.datasets.split(","):
+            step = run_child(name, "model")
+            rows.append(f"| {name} | {step['seconds']:.3f} | {step['peak_mib']:.0f} | "
+                        f"{step['loss']:.6f} | {step['graphkit']} |")
+            print(rows[-1], flush=True)
+        print("\n".join(rows))
         return
     rows = ["| graph | mean nodes | mean padded n | mean directed edges | dense s/batch | "
             "edge s/batch | dense / edge | dense peak (MiB) | edge peak (MiB) |",
@@ -107,11 +156,7 @@ def main() -> None:
     for name in args.datasets.split(","):
         result = {}
         for path in ("dense", "edge"):
-            command = [sys.executable, __file__, "--child", name, path, "--batches", str(args.batches)]
-            if args.root:
-                command += ["--root", args.root]
-            out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-            result[path] = json.loads(out.strip().splitlines()[-1])
+            result[path] = run_child(name, path)
         dense, edge = result["dense"], result["edge"]
         rows.append(f"| {name} | {edge['mean_nodes']:.1f} | {edge['mean_padded']:.1f} | "
                     f"{edge['mean_edges']:.0f} | {dense['seconds']:.3f} | {edge['seconds']:.3f} | "

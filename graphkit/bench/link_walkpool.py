@@ -75,7 +75,7 @@ from graphkit.data.root import cache_dir
 from graphkit.data.types import LinkSplit
 from graphkit.errors import ConfigError, GraphInputError
 from graphkit.graph import Graph, as_graph
-from graphkit.layers.edge_sum import EdgeSum
+from graphkit.layers.edge_operator import EdgeOperator
 from graphkit.layers.subgraphs import drnl_labels, induced_edges, k_hop_pair_nodes
 from graphkit.layers.walk_pool import WalkPooling
 
@@ -176,10 +176,10 @@ class WalkPoolLinkModel(nn.Module):
         if self.label_embedding is not None:
             x = torch.cat([x, self.label_embedding(labels)], dim=-1)
         src, dst, weight = gcn_operator(edge_index, pair_index, x.size(0))
-        gcn, weight = EdgeSum(src, dst, x.size(0)), weight.unsqueeze(-1)
+        gcn, weight = EdgeOperator(src, dst, x.size(0)), weight.unsqueeze(-1)
 
         def propagate(h: torch.Tensor) -> torch.Tensor:
-            return gcn(h.unsqueeze(1), weight).squeeze(1)
+            return gcn.propagate(h.unsqueeze(1), weight).squeeze(1)
 
         first = propagate(self.conv1(x)) + self.bias1
         hidden = F.dropout(first.relu(), self.dropout, self.training)

@@ -57,7 +57,7 @@ from torch.nn import functional as F
 from torch_geometric.utils import coalesce, softmax
 
 from graphkit.errors import GraphInputError
-from graphkit.layers.edge_sum import EdgeSum
+from graphkit.layers.edge_operator import EdgeOperator
 
 __all__ = ["WalkPooling", "walk_transition", "walk_profile", "PROFILE_PARTS"]
 
@@ -301,8 +301,9 @@ class WalkPooling(nn.Module):
         """:meth:`forward` on the edge list: every step costs ``O(E)``, not ``O(B n²)``.
 
         The walk vectors are node-major (``[N, H, 6]``); one step sends each entry along the
-        out-edges of :math:`G^+`, weighted by :math:`P_+` (an :class:`EdgeSum`, i.e. a CSR
-        product), and the rows of :math:`W` live on the targets' neighbours.
+        out-edges of :math:`G^+`, weighted by :math:`P_+` (a CSR product, see
+        :class:`~graphkit.layers.edge_operator.EdgeOperator`, which also computes the attention
+        logits on the edges), and the rows of :math:`W` live on the targets' neighbours.
         """
         num_nodes = x.size(0)
         i, j = pair_index
@@ -313,10 +314,11 @@ class WalkPooling(nn.Module):
         src = torch.cat([src[~between], i, j])
         dst = torch.cat([dst[~between], j, i])
         minus_edges = src.numel() - 2 * i.numel()
-        query = self._project(self.query, x) / math.sqrt(self.hidden_channels)  # [N, H·F]
+        edges = EdgeOperator(src, dst, num_nodes)
+        query = self._project(self.query, x) / math.sqrt(self.hidden_channels)
         key = self._project(self.key, x)
-        products = query.index_select(0, src) * key.index_select(0, dst)
-        logits = products.view(-1, self.heads, self.hidden_channels).sum(-1)  # [E+, H]
+        shape = (num_nodes, self.heads, self.hidden_channels)
+        logits = edges.dot(key.view(shape), query.view(shape))  # <q_src, k_dst>, [E+, H]
         p_plus = softmax(logits, src, num_nodes=num_nodes)
         p_minus = softmax(logits[:minus_edges], src[:minus_edges], num_nodes=num_nodes)
         # W (row differences of P+ and P- at the targets), node-major [N, H, 2]
@@ -331,9 +333,8 @@ class WalkPooling(nn.Module):
         units[i, :, 0] = 1.0
         units[j, :, 1] = 1.0
 
-        walk = EdgeSum(src, dst, num_nodes)
         profile = _profile(
-            torch.cat([units, units, w], dim=2), move=lambda state: walk(state, p_plus),
+            torch.cat([units, units, w], dim=2), move=lambda state: edges.propagate(state, p_plus),
             read=lambda state: (state[i], state[j]),
             correct=lambda at_i, at_j: at_i[batch] * w[:, :, :1] + at_j[batch] * w[:, :, 1:],
             walk_length=self.walk_length,
