@@ -1,6 +1,8 @@
 """Layers, transforms and their math helpers: encoders, link predictors, heuristics, sheaves,
-rewiring (curvature, resistance, spectral gap; SDRF, FoSR, BORF, GTR)."""
+sums and dot products over edges as CSR products (``EdgeOperator``), rewiring (curvature,
+resistance, spectral gap; SDRF, FoSR, BORF, GTR)."""
 
+from graphkit.layers.edge_operator import EdgeOperator
 from graphkit.layers.encoders import GCNLayer, GINLayer, GNNEncoder, SAGELayer
 from graphkit.layers.heuristics import (
     adamic_adar,
@@ -56,6 +58,7 @@ __all__ = [
     "Adjacency",
     "BORF",
     "DotPredictor",
+    "EdgeOperator",
     "EnclosingSubgraphs",
     "FoSR",
     "GCNLayer",

@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from graphkit.errors import GraphInputError
-from graphkit.layers.edge_operator import EdgeOperator
+from graphkit.layers import EdgeOperator
 
 SRC = torch.tensor([0, 0, 1, 2, 2, 0])
 DST = torch.tensor([1, 1, 2, 0, 2, 2])  # (0, 1) twice, a self-loop at 2; node 3 isolated
