@@ -126,6 +126,11 @@ class EdgeOperator:
                 f"src and dst must be 1-D of equal length; got {tuple(src.shape)} and "
                 f"{tuple(dst.shape)}."
             )
+        if src.dtype != torch.long or dst.dtype != torch.long:
+            raise GraphInputError(
+                f"src and dst must be int64 node ids; got {src.dtype} and {dst.dtype}. "
+                "Convert them with .long()."
+            )
         if src.numel() and (min(src.min(), dst.min()) < 0
                             or max(src.max(), dst.max()) >= num_nodes):
             raise GraphInputError(f"src and dst must hold node ids in [0, {num_nodes}).")
@@ -138,6 +143,8 @@ class EdgeOperator:
             raise GraphInputError(
                 f"{name} must have shape [{self.num_nodes}, H, R]; got {tuple(state.shape)}."
             )
+        if not state.is_floating_point():
+            raise GraphInputError(f"{name} must be a floating-point tensor; got {state.dtype}.")
 
     def propagate(self, state: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
         """``[N, H, R]``: ``Y[y, h] = sum over edges s → y of weights[e, h] · state[s, h]``.
@@ -150,6 +157,11 @@ class EdgeOperator:
                 f"weights must have shape [E, H] = [{self.src.numel()}, {state.size(1)}]; got "
                 f"{tuple(weights.shape)}."
             )
+        if weights.dtype != state.dtype:
+            raise GraphInputError(
+                f"weights and state must have the same dtype; got {weights.dtype} and "
+                f"{state.dtype}. Cast one with .to(other.dtype)."
+            )
         return _Propagate.apply(state, weights, self)
 
     def dot(self, left: torch.Tensor, right: torch.Tensor) -> torch.Tensor:
@@ -159,9 +171,9 @@ class EdgeOperator:
         """
         self._check_state("left", left)
         self._check_state("right", right)
-        if left.shape != right.shape:
+        if left.shape != right.shape or left.dtype != right.dtype:
             raise GraphInputError(
-                f"left and right must have the same shape; got {tuple(left.shape)} and "
-                f"{tuple(right.shape)}."
+                f"left and right must have the same shape and dtype; got {tuple(left.shape)} "
+                f"{left.dtype} and {tuple(right.shape)} {right.dtype}."
             )
         return _Dot.apply(left, right, self)

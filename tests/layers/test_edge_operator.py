@@ -76,6 +76,8 @@ def test_no_edges():
     (torch.tensor([0, 1]), torch.tensor([1]), "src and dst"),
     (torch.tensor([0, 3]), torch.tensor([1, 0]), r"\[0, 3\)"),
     (torch.tensor([-1, 0]), torch.tensor([1, 0]), r"\[0, 3\)"),
+    (torch.tensor([0.0, 1.0]), torch.tensor([1.0, 0.0]), r"int64.*\.long\(\)"),
+    (torch.tensor([0, 1], dtype=torch.int32), torch.tensor([1, 0]), "int64"),
 ])
 def test_rejects_malformed_edges(src, dst, match):
     with pytest.raises(GraphInputError, match=match):
@@ -92,3 +94,13 @@ def test_rejects_inputs_of_the_wrong_shape():
         operator.dot(torch.ones(3, 1, 2), torch.ones(3, 2))
     with pytest.raises(GraphInputError, match="same shape"):
         operator.dot(torch.ones(3, 1, 2), torch.ones(3, 1, 3))
+
+
+def test_rejects_inputs_of_the_wrong_dtype():
+    operator = EdgeOperator(torch.tensor([0, 1]), torch.tensor([1, 2]), 3)
+    with pytest.raises(GraphInputError, match="same dtype"):
+        operator.propagate(torch.ones(3, 1, 2, dtype=torch.float64), torch.ones(2, 1))
+    with pytest.raises(GraphInputError, match="floating-point"):
+        operator.propagate(torch.ones(3, 1, 2, dtype=torch.long), torch.ones(2, 1))
+    with pytest.raises(GraphInputError, match="same shape and dtype"):
+        operator.dot(torch.ones(3, 1, 2), torch.ones(3, 1, 2, dtype=torch.float64))
