@@ -46,8 +46,8 @@ uniformly shuffled, evaluation batches take the pairs in order.
 ``train_pairs`` (> 0) trains on a fixed random subset of that many positive pairs and as many
 negatives (used on ogbl-ddi); ``time_limit_s`` stops after the first epoch that ends past it.
 With a ``job.checkpoint`` (the runner's ``<out>/checkpoints/<record key>.pt``) the training
-state is saved atomically after every epoch and a rerun of the same job continues from it
-with the same result as an uninterrupted run.
+state is saved atomically after every epoch but the last, and a rerun of the same job
+continues from it with the same result as an uninterrupted run.
 """
 
 from __future__ import annotations
@@ -457,8 +457,8 @@ def train_walkpool(job: Job) -> JobOutcome:
             result = _evaluate(model, subgraphs, index, metrics, 2 * p["batch_size"])
             valid = selection.record(epoch, loss_value, result, preprocess_s=preprocess_s)
             bar.set_postfix(loss=f"{loss_value:.4f}", valid=f"{100 * valid:.2f}")
-        if out_of_time:
-            break
+        if out_of_time or epoch == p["epochs"]:
+            break  # a finished run needs no checkpoint: the runner deletes it
         _save_checkpoint(job.checkpoint, training, generator, epoch)
     return selection.outcome(model, epoch)
 

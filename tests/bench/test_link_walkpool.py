@@ -235,3 +235,4 @@ def test_interrupted_run_resumes_from_its_checkpoint_with_the_same_result(tiny, 
     assert resumed.test == reference.test and resumed.valid == reference.valid
     assert [h["valid"] for h in resumed.history] == [h["valid"] for h in reference.history]
     assert resumed.prior_time_s > 0
+    assert torch.load(checkpoint, weights_only=True)["epoch"] == 2  # none after the last epoch
