@@ -36,6 +36,7 @@ from typing import NamedTuple
 
 import torch
 
+from graphkit._sparse import csr_tensor
 from graphkit.errors import GraphInputError
 
 __all__ = ["EdgeOperator"]
@@ -61,8 +62,7 @@ def _product(layout: _CsrLayout, weights: torch.Tensor, state: torch.Tensor) -> 
     num_nodes = state.size(0)
     values = weights.index_select(0, layout.order)
     return torch.stack([
-        torch.sparse_csr_tensor(layout.crow, layout.col, values[:, h], (num_nodes, num_nodes),
-                                check_invariants=False) @ state[:, h]
+        csr_tensor(layout.crow, layout.col, values[:, h], (num_nodes, num_nodes)) @ state[:, h]
         for h in range(weights.size(1))
     ], dim=1)
 

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 import torch
 
+from graphkit._sparse import to_csr
 from graphkit.errors import ConfigError
 from graphkit.graph import as_graph
 
@@ -117,7 +118,7 @@ class Adjacency:
         coo = torch.sparse_coo_tensor(
             torch.stack([rows, cols]), values, (n, n), check_invariants=True
         ).coalesce()
-        return coo.to_dense() if self.layout == "dense" else coo.to_sparse_csr()
+        return coo.to_dense() if self.layout == "dense" else to_csr(coo)
 
     def __repr__(self) -> str:
         return f"Adjacency(num_nodes={self.num_nodes}, layout={self.layout!r})"

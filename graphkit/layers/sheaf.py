@@ -35,6 +35,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from graphkit._sparse import csr_tensor
 from graphkit.errors import ConfigError, GraphInputError
 
 __all__ = [
@@ -372,9 +373,7 @@ class _PatternMatmul(torch.autograd.Function):
 
 
 def _csr(pattern: _CSRPattern, values: torch.Tensor) -> torch.Tensor:
-    return torch.sparse_csr_tensor(
-        pattern.crow, pattern.col, values, (pattern.size, pattern.size), check_invariants=False
-    )
+    return csr_tensor(pattern.crow, pattern.col, values, (pattern.size, pattern.size))
 
 
 def _apply_csr(
