@@ -18,13 +18,22 @@ import torch
 __all__ = ["csr_tensor", "to_csr"]
 
 _BETA_NOTICE = "Sparse CSR tensor support is in beta state"
+_beta_notice_pending = True
 
 
 @contextmanager
 def _quiet() -> Iterator[None]:
+    """Filter the beta notice around the first CSR tensor only: torch prints it once per
+    process, and a filter on every call would reset each module's warning registry in the
+    hot loops that build these tensors."""
+    global _beta_notice_pending
+    if not _beta_notice_pending:
+        yield
+        return
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=_BETA_NOTICE)
         yield
+    _beta_notice_pending = False
 
 
 def csr_tensor(
