@@ -278,7 +278,9 @@ def test_gcn_with_edge_weight_equals_pyg():
 @pytest.mark.parametrize("kind", ["gcn", "sage", "gin"])
 def test_torch_sparse_adjacency_input_equals_edge_index(kind):
     x, edge_index = _random_graph()
-    matrix = torch.sparse_coo_tensor(edge_index, torch.ones(edge_index.size(1)), (12, 12))
+    matrix = torch.sparse_coo_tensor(
+        edge_index, torch.ones(edge_index.size(1)), (12, 12), check_invariants=True
+    )
     ours, _ = _ours_and_pyg(kind)
     torch.testing.assert_close(ours(x, matrix.to_sparse_csr()), ours(x, edge_index))
 
