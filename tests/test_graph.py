@@ -584,7 +584,7 @@ def test_property_all_input_types_agree(case, directed):
 def test_torch_sparse_adjacency_matches_edge_index(layout):
     edge_index = torch.tensor([[0, 1, 1, 3], [1, 2, 3, 0]])
     weight = torch.tensor([2.0, 3.0, 4.0, 5.0])
-    matrix = torch.sparse_coo_tensor(edge_index, weight, (5, 5))
+    matrix = torch.sparse_coo_tensor(edge_index, weight, (5, 5), check_invariants=True)
     matrix = {"coo": matrix, "csr": matrix.to_sparse_csr(), "csc": matrix.to_sparse_csc()}[layout]
     expected = as_graph(edge_index, edge_weight=weight, num_nodes=5, directed=True)
     got = as_graph(matrix, directed=True)
@@ -595,6 +595,8 @@ def test_torch_sparse_adjacency_matches_edge_index(layout):
 
 
 def test_torch_sparse_adjacency_must_be_square():
-    matrix = torch.sparse_coo_tensor(torch.tensor([[0], [1]]), torch.tensor([1.0]), (2, 3))
+    matrix = torch.sparse_coo_tensor(
+        torch.tensor([[0], [1]]), torch.tensor([1.0]), (2, 3), check_invariants=True
+    )
     with pytest.raises(GraphInputError, match="square"):
         as_graph(matrix)

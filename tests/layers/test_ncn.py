@@ -121,7 +121,9 @@ def test_adjacency_forms_agree():
     pairs = _test_pairs(neigh, total, 7)
     h = torch.randn(total, 4)
     reference = common_neighbor_aggregate(edge_index, h, pairs)
-    coo = torch.sparse_coo_tensor(edge_index, torch.ones(edge_index.size(1)), (total, total))
+    coo = torch.sparse_coo_tensor(
+        edge_index, torch.ones(edge_index.size(1)), (total, total), check_invariants=True
+    )
     forms = [
         coo, coo.coalesce().to_sparse_csr(), Adjacency(edge_index, num_nodes=total),
         neighbor_lists(edge_index, total), as_graph(edge_index, num_nodes=total),
