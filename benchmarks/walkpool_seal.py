@@ -12,6 +12,8 @@ Example (what produced ``benchmarks/results/walkpool_seal.md``)::
         --datasets ns,usair,celegans --seeds 0-9 --epochs 10 --out-dir runs/walkpool_seal
 
 ``--report-only`` rewrites the table from the records in ``--out-dir`` without training.
+``--threads`` sets torch's intra-op threads of the one process (default 1, so two processes
+can share two cores); the records keep it under ``versions.torch_threads``.
 """
 
 from __future__ import annotations
@@ -89,8 +91,11 @@ def main() -> None:
     parser.add_argument("--out-dir", default="runs/walkpool_seal")
     parser.add_argument("--table", default=None, help="also write the table to this file")
     parser.add_argument("--report-only", action="store_true")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1)")
     args = parser.parse_args()
-    torch.set_num_threads(1)
+    if args.threads < 1:
+        parser.error(f"--threads must be at least 1, got {args.threads}")
+    torch.set_num_threads(args.threads)
     datasets = [d.strip() for d in args.datasets.split(",") if d.strip()]
     params: dict = {}
     if args.epochs is not None:
