@@ -6,7 +6,8 @@
 script repository), so the padded path, which graphkit used before, is the baseline.
 
 For each graph, the training pairs of fixed split 0 (the ``walkpool`` model's observed graph,
-2-hop enclosing subgraphs, no cap) are shuffled into batches of 32 as in training; each path
+2-hop enclosing subgraphs with the model's default cap: 100 nodes per hop on PB, none on the
+other graphs) are shuffled into batches of 32 as in training; each path
 runs forward + backward of a ``WalkPooling(96)`` layer (the model's input width: 32 ones + two
 GCN layers of 32) on ``--batches`` of them in a fresh process, one thread. Reported: median
 seconds per batch after one warm-up batch, and the process's peak RSS over the RSS before the
@@ -15,8 +16,10 @@ first batch. Building the padded tensors is not timed.
     nice python benchmarks/walkpool_speed.py --root ../shared/datasets --datasets ns,usair,yeast
 
 ``--model`` times a whole training step of the ``walkpool`` bench model instead (assembling the
-batch, forward, MSE loss, backward, Adam), the unit that a WalkPool run repeats; to compare two
-versions of graphkit, run it with each on ``PYTHONPATH`` (a ``git worktree`` of the older one).
+batch, forward, MSE loss, backward, Adam), the unit that a WalkPool run repeats, in wall and in
+CPU seconds (the process's own; on a machine whose cores are busy with other work the CPU
+time is the steadier of the two); to compare two versions of graphkit, run it with each on
+``PYTHONPATH`` (a ``git worktree`` of the older one).
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from torch_geometric.utils import to_dense_adj, to_dense_batch
 import graphkit
 from graphkit.bench import Job
 from graphkit.bench.link_walkpool import (
+    _AUTO_CAP,
     WALKPOOL_DEFAULTS,
     SubgraphSet,
     WalkPoolLinkModel,
@@ -62,7 +66,7 @@ def _batches(name: str, root: str | None, count: int) -> tuple[SubgraphSet, list
     graph = observed_graph(dataset.data.edge_index, dataset.data.num_nodes, parts["valid_pos"],
                            torch.cat([parts["test_pos"], parts["test_neg"]], dim=1))
     pairs = torch.cat([parts["train_pos"], parts["train_neg"]], dim=1).numpy()
-    nodes, ptr = k_hop_pair_nodes(graph, pairs, 2)
+    nodes, ptr = k_hop_pair_nodes(graph, pairs, 2, _AUTO_CAP.get(name), 0)
     subgraphs = SubgraphSet(graph, nodes, ptr, None, 32, False)
     return subgraphs, _train_batches(pairs.shape[1], 32, generator)[:count]
 
@@ -75,16 +79,18 @@ def model_step(name: str, root: str | None, count: int) -> dict:
     model = WalkPoolLinkModel(subgraphs.in_channels, 32, 2, 7, 0.5)
     optimizer = torch.optim.Adam(model.parameters(), lr=5e-5, fused=True)
     before = _rss_mib()
-    times = []
+    times, cpu_times = [], []
     for selected in batches:
-        tic = time.perf_counter()
+        tic, cpu = time.perf_counter(), time.process_time()
         loss = F.mse_loss(model(*subgraphs.batch(selected)), torch.ones(len(selected)))
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
         times.append(time.perf_counter() - tic)
-    return {"seconds": float(np.median(times[1:])), "peak_mib": _rss_mib() - before,
-            "loss": loss.item(), "graphkit": str(Path(graphkit.__file__).parent)}
+        cpu_times.append(time.process_time() - cpu)
+    return {"seconds": float(np.median(times[1:])), "cpu_seconds": float(np.median(cpu_times[1:])),
+            "peak_mib": _rss_mib() - before, "loss": loss.item(),
+            "graphkit": str(Path(graphkit.__file__).parent)}
 
 
 def child(name: str, root: str | None, path: str, count: int) -> dict:
@@ -142,11 +148,12 @@ def main() -> None:
         return json.loads(out.strip().splitlines()[-1])
 
     if args.model:
-        rows = ["| graph | s/step | peak (MiB) | last loss | graphkit |", "|---|---|---|---|---|"]
+        rows = ["| graph | s/step | CPU s/step | peak (MiB) | last loss | graphkit |",
+                "|---|---|---|---|---|---|"]
         for name in args.datasets.split(","):
             step = run_child(name, "model")
-            rows.append(f"| {name} | {step['seconds']:.3f} | {step['peak_mib']:.0f} | "
-                        f"{step['loss']:.6f} | {step['graphkit']} |")
+            rows.append(f"| {name} | {step['seconds']:.3f} | {step['cpu_seconds']:.3f} | "
+                        f"{step['peak_mib']:.0f} | {step['loss']:.6f} | {step['graphkit']} |")
             print(rows[-1], flush=True)
         print("\n".join(rows))
         return

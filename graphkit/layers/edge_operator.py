@@ -26,8 +26,9 @@ backward is made of the other:
 gradient :math:`\\bar z_{:, h}` on the edges). Autograd through ``index_select`` +
 ``index_add_`` instead scatters one row per edge in the backward and saves every gathered
 ``[E, H, R]`` product; the CSR products are faster and keep less
-(``benchmarks/walkpool_speed.py``). Both CSR layouts (rows = receivers, rows = senders) are
-sorted once per operator.
+(``benchmarks/walkpool_speed.py``). ``dot`` itself is a sampled dense-dense product on the
+receivers' CSR pattern (``torch.sparse.sampled_addmm``), which never gathers ``[E, H, R]``
+either. Both CSR layouts (rows = receivers, rows = senders) are sorted once per operator.
 """
 
 from __future__ import annotations
@@ -67,11 +68,32 @@ def _product(layout: _CsrLayout, weights: torch.Tensor, state: torch.Tensor) -> 
     ], dim=1)
 
 
+#: from this width on, ``dot`` runs as SDDMM; below, the gather is faster (measured on 100k
+#: edges, 2 heads, one thread: 10 against 17 ms at width 6, 8 against 22 ms at 8, 11 against
+#: 122 ms at 32; ``benchmarks/results/walkpool_speed.md``)
+_SDDMM_MIN_WIDTH = 8
+
+
 def _edge_dot(left: torch.Tensor, right: torch.Tensor, op: EdgeOperator) -> torch.Tensor:
-    """``[E, H]``: ``<left[dst_e, h], right[src_e, h]>``."""
-    products = left.index_select(0, op.dst) * right.index_select(0, op.src)  # [E, H, R]
-    # a matrix-vector product reduces the short last dim faster than .sum(-1) on CPU
-    return (products.flatten(0, 1) @ products.new_ones(products.size(2))).view(products.shape[:2])
+    """``[E, H]``: ``<left[dst_e, h], right[src_e, h]>``.
+
+    For ``R >= 8`` per head a sampled dense-dense product (SDDMM): :math:`L_{:, h}
+    R_{:, h}^\\top` evaluated only at the entries :math:`(d_e, s_e)` of the receiver-major
+    layout, with no ``[E, H, R]`` gather of the two sides; the values come back in edge order.
+    Narrower states (the walk vectors) are gathered along the edges and reduced.
+    """
+    if left.size(2) < _SDDMM_MIN_WIDTH:
+        products = left.index_select(0, op.dst) * right.index_select(0, op.src)  # [E, H, R]
+        # a matrix-vector product reduces the short last dim faster than .sum(-1) on CPU
+        return (products.flatten(0, 1) @ products.new_ones(products.size(2))).view(products.shape[:2])
+    layout, num_nodes = op.incoming, op.num_nodes
+    pattern = csr_tensor(layout.crow, layout.col, left.new_zeros(layout.col.numel()),
+                         (num_nodes, num_nodes))
+    sorted_values = torch.stack([
+        torch.sparse.sampled_addmm(pattern, left[:, h], right[:, h].T, beta=0.0).values()
+        for h in range(left.size(1))
+    ], dim=1)
+    return sorted_values.new_empty(sorted_values.shape).index_copy_(0, layout.order, sorted_values)
 
 
 class _Propagate(torch.autograd.Function):

@@ -26,29 +26,32 @@ def test_propagate_matches_a_loop_over_edges_with_duplicates():
     assert out[3].abs().sum() == 0
 
 
-def test_dot_matches_a_loop_over_edges():
-    left = torch.randn(4, 2, 3, dtype=torch.float64)
-    right = torch.randn(4, 2, 3, dtype=torch.float64)
+@pytest.mark.parametrize("width", [3, 8, 33])  # the gather path, then SDDMM
+def test_dot_matches_a_loop_over_edges(width):
+    left = torch.randn(4, 2, width, dtype=torch.float64)
+    right = torch.randn(4, 2, width, dtype=torch.float64)
     expected = torch.stack([(left[DST[e]] * right[SRC[e]]).sum(-1) for e in range(6)])
     torch.testing.assert_close(EdgeOperator(SRC, DST, 4).dot(left, right), expected,
                                rtol=0, atol=1e-12)
 
 
-def test_gradients_match_finite_differences():
+@pytest.mark.parametrize("width", [3, 8])
+def test_gradients_match_finite_differences(width):
     src, dst = _edges(7, 25, seed=1)
     operator = EdgeOperator(src, dst, 7)
-    state = torch.randn(7, 2, 3, dtype=torch.float64, requires_grad=True)
+    state = torch.randn(7, 2, width, dtype=torch.float64, requires_grad=True)
     weights = torch.rand(25, 2, dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(operator.propagate, (state, weights))
-    other = torch.randn(7, 2, 3, dtype=torch.float64, requires_grad=True)
+    other = torch.randn(7, 2, width, dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(operator.dot, (state, other))
 
 
-def test_gradients_equal_autograd_through_gather_and_index_add():
+@pytest.mark.parametrize("width", [4, 16])
+def test_gradients_equal_autograd_through_gather_and_index_add(width):
     src, dst = _edges(50, 400, seed=2)
     operator = EdgeOperator(src, dst, 50)
-    state = torch.randn(50, 3, 4, requires_grad=True)
-    other = torch.randn(50, 3, 4, requires_grad=True)
+    state = torch.randn(50, 3, width, requires_grad=True)
+    other = torch.randn(50, 3, width, requires_grad=True)
     weights = torch.rand(400, 3, requires_grad=True)
     cases = [
         (operator.propagate(state, weights),
@@ -70,6 +73,7 @@ def test_no_edges():
     out = operator.propagate(torch.ones(3, 1, 2), torch.empty(0, 1))
     assert out.shape == (3, 1, 2) and not out.any()
     assert operator.dot(torch.ones(3, 1, 2), torch.ones(3, 1, 2)).shape == (0, 1)
+    assert operator.dot(torch.ones(3, 1, 8), torch.ones(3, 1, 8)).shape == (0, 1)
 
 
 @pytest.mark.parametrize(("src", "dst", "match"), [
