@@ -19,7 +19,9 @@ first batch. Building the padded tensors is not timed.
 batch, forward, MSE loss, backward, Adam), the unit that a WalkPool run repeats, in wall and in
 CPU seconds (the process's own; on a machine whose cores are busy with other work the CPU
 time is the steadier of the two); to compare two versions of graphkit, run it with each on
-``PYTHONPATH`` (a ``git worktree`` of the older one).
+``PYTHONPATH`` (a ``git worktree`` of the older one). ``--dot-widths`` times the two ways
+``EdgeOperator.dot`` can run (sampled dense-dense product, gather + reduce) on the edges of one
+batch at state widths 4-32: the measurement behind the width from which it uses the first.
 """
 
 from __future__ import annotations
@@ -49,7 +51,8 @@ from graphkit.bench.link_walkpool import (
     observed_graph,
 )
 from graphkit.data import load
-from graphkit.layers import WalkPooling, k_hop_pair_nodes
+from graphkit.layers import EdgeOperator, WalkPooling, k_hop_pair_nodes
+from graphkit.layers.edge_operator import _gather_dot, _sampled_dot
 
 WIDTH = 96
 
@@ -93,6 +96,29 @@ def model_step(name: str, root: str | None, count: int) -> dict:
             "graphkit": str(Path(graphkit.__file__).parent)}
 
 
+def dot_widths(name: str, root: str | None, count: int) -> list[str]:
+    """Median seconds of the two ways ``EdgeOperator.dot`` can run (SDDMM, gather + reduce) on
+    the edges of one training batch, 2 heads, at several state widths, alternating the two so
+    both see the same machine state."""
+    torch.set_num_threads(1)
+    subgraphs, batches = _batches(name, root, 1)
+    _, edge_index, batch, _, _ = subgraphs.batch(batches[0])
+    operator = EdgeOperator(edge_index[0], edge_index[1], batch.numel())
+    rows = []
+    for width in (4, 6, 8, 16, 32):
+        left, right = torch.randn(2, batch.numel(), 2, width).unbind(0)
+        times: dict[object, list[float]] = {_sampled_dot: [], _gather_dot: []}
+        for _ in range(count + 1):
+            for way, spent in times.items():
+                tic = time.perf_counter()
+                way(left, right, operator)
+                spent.append(time.perf_counter() - tic)
+        sampled, gather = (float(np.median(times[way][1:])) for way in (_sampled_dot, _gather_dot))
+        rows.append(f"| {name} | {edge_index.size(1)} | {width} | {1e3 * sampled:.2f} | "
+                    f"{1e3 * gather:.2f} | {gather / sampled:.2f} |")
+    return rows
+
+
 def child(name: str, root: str | None, path: str, count: int) -> dict:
     """Time one path on ``count`` batches (run in its own process for a clean peak RSS)."""
     if path == "model":
@@ -134,6 +160,8 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=20)
     parser.add_argument("--model", action="store_true",
                         help="time training steps of the walkpool model, not the layer paths")
+    parser.add_argument("--dot-widths", action="store_true",
+                        help="time EdgeOperator.dot against a gather on one batch's edges")
     parser.add_argument("--child", nargs=2, metavar=("DATASET", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -147,6 +175,12 @@ def main() -> None:
         out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
         return json.loads(out.strip().splitlines()[-1])
 
+    if args.dot_widths:
+        print("| graph | directed edges | width | SDDMM (ms) | gather (ms) | gather / SDDMM |")
+        print("|---|---|---|---|---|---|")
+        for name in args.datasets.split(","):
+            print("\n".join(dot_widths(name, args.root, args.batches)), flush=True)
+        return
     if args.model:
         rows = ["| graph | s/step | CPU s/step | peak (MiB) | last loss | graphkit |",
                 "|---|---|---|---|---|---|"]

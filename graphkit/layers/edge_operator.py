@@ -68,24 +68,22 @@ def _product(layout: _CsrLayout, weights: torch.Tensor, state: torch.Tensor) -> 
     ], dim=1)
 
 
-#: from this width on, ``dot`` runs as SDDMM; below, the gather is faster (measured on 100k
-#: edges, 2 heads, one thread: 10 against 17 ms at width 6, 8 against 22 ms at 8, 11 against
-#: 122 ms at 32; ``benchmarks/results/walkpool_speed.md``)
-_SDDMM_MIN_WIDTH = 8
+#: from this state width on, ``dot`` runs as SDDMM; below, the gather is faster
+#: (``benchmarks/walkpool_speed.py --dot-widths``, ``benchmarks/results/walkpool_speed.md``)
+_SDDMM_MIN_WIDTH = 16
 
 
-def _edge_dot(left: torch.Tensor, right: torch.Tensor, op: EdgeOperator) -> torch.Tensor:
-    """``[E, H]``: ``<left[dst_e, h], right[src_e, h]>``.
+def _gather_dot(left: torch.Tensor, right: torch.Tensor, op: EdgeOperator) -> torch.Tensor:
+    """:func:`_edge_dot` by gathering both sides along the edges (``[E, H, R]`` each)."""
+    products = left.index_select(0, op.dst) * right.index_select(0, op.src)
+    # a matrix-vector product reduces the short last dim faster than .sum(-1) on CPU
+    return (products.flatten(0, 1) @ products.new_ones(products.size(2))).view(products.shape[:2])
 
-    For ``R >= 8`` per head a sampled dense-dense product (SDDMM): :math:`L_{:, h}
+
+def _sampled_dot(left: torch.Tensor, right: torch.Tensor, op: EdgeOperator) -> torch.Tensor:
+    """:func:`_edge_dot` as, per head, a sampled dense-dense product (SDDMM): :math:`L_{:, h}
     R_{:, h}^\\top` evaluated only at the entries :math:`(d_e, s_e)` of the receiver-major
-    layout, with no ``[E, H, R]`` gather of the two sides; the values come back in edge order.
-    Narrower states (the walk vectors) are gathered along the edges and reduced.
-    """
-    if left.size(2) < _SDDMM_MIN_WIDTH:
-        products = left.index_select(0, op.dst) * right.index_select(0, op.src)  # [E, H, R]
-        # a matrix-vector product reduces the short last dim faster than .sum(-1) on CPU
-        return (products.flatten(0, 1) @ products.new_ones(products.size(2))).view(products.shape[:2])
+    layout, so no ``[E, H, R]`` tensor is built; the values are put back in edge order."""
     layout, num_nodes = op.incoming, op.num_nodes
     pattern = csr_tensor(layout.crow, layout.col, left.new_zeros(layout.col.numel()),
                          (num_nodes, num_nodes))
@@ -94,6 +92,14 @@ def _edge_dot(left: torch.Tensor, right: torch.Tensor, op: EdgeOperator) -> torc
         for h in range(left.size(1))
     ], dim=1)
     return sorted_values.new_empty(sorted_values.shape).index_copy_(0, layout.order, sorted_values)
+
+
+def _edge_dot(left: torch.Tensor, right: torch.Tensor, op: EdgeOperator) -> torch.Tensor:
+    """``[E, H]``: ``<left[dst_e, h], right[src_e, h]>`` for ``[N, H, R]`` states: SDDMM for
+    wide states (the attention queries and keys), a gather for narrow ones (the walk vectors)."""
+    if left.size(2) < _SDDMM_MIN_WIDTH:
+        return _gather_dot(left, right, op)
+    return _sampled_dot(left, right, op)
 
 
 class _Propagate(torch.autograd.Function):

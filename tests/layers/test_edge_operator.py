@@ -3,6 +3,7 @@ import torch
 
 from graphkit.errors import GraphInputError
 from graphkit.layers import EdgeOperator
+from graphkit.layers.edge_operator import _gather_dot, _sampled_dot
 
 SRC = torch.tensor([0, 0, 1, 2, 2, 0])
 DST = torch.tensor([1, 1, 2, 0, 2, 2])  # (0, 1) twice, a self-loop at 2; node 3 isolated
@@ -26,7 +27,7 @@ def test_propagate_matches_a_loop_over_edges_with_duplicates():
     assert out[3].abs().sum() == 0
 
 
-@pytest.mark.parametrize("width", [3, 8, 33])  # the gather path, then SDDMM
+@pytest.mark.parametrize("width", [3, 16, 33])  # the gather path, then SDDMM
 def test_dot_matches_a_loop_over_edges(width):
     left = torch.randn(4, 2, width, dtype=torch.float64)
     right = torch.randn(4, 2, width, dtype=torch.float64)
@@ -35,7 +36,16 @@ def test_dot_matches_a_loop_over_edges(width):
                                rtol=0, atol=1e-12)
 
 
-@pytest.mark.parametrize("width", [3, 8])
+@pytest.mark.parametrize("width", [1, 4, 6, 8, 32])
+def test_sddmm_and_gather_ways_of_dot_agree(width):
+    src, dst = _edges(30, 200, seed=3)  # duplicates and self-loops included
+    operator = EdgeOperator(src, dst, 30)
+    left, right = torch.randn(2, 30, 3, width, dtype=torch.float64).unbind(0)
+    torch.testing.assert_close(_sampled_dot(left, right, operator),
+                               _gather_dot(left, right, operator), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("width", [3, 16])
 def test_gradients_match_finite_differences(width):
     src, dst = _edges(7, 25, seed=1)
     operator = EdgeOperator(src, dst, 7)
@@ -73,7 +83,7 @@ def test_no_edges():
     out = operator.propagate(torch.ones(3, 1, 2), torch.empty(0, 1))
     assert out.shape == (3, 1, 2) and not out.any()
     assert operator.dot(torch.ones(3, 1, 2), torch.ones(3, 1, 2)).shape == (0, 1)
-    assert operator.dot(torch.ones(3, 1, 8), torch.ones(3, 1, 8)).shape == (0, 1)
+    assert operator.dot(torch.ones(3, 1, 16), torch.ones(3, 1, 16)).shape == (0, 1)
 
 
 @pytest.mark.parametrize(("src", "dst", "match"), [
