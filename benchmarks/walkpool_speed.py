@@ -161,7 +161,7 @@ def main() -> None:
     parser.add_argument("--model", action="store_true",
                         help="time training steps of the walkpool model, not the layer paths")
     parser.add_argument("--dot-widths", action="store_true",
-                        help="time EdgeOperator.dot against a gather on one batch's edges")
+                        help="time the SDDMM and gather ways of EdgeOperator.dot on one batch")
     parser.add_argument("--child", nargs=2, metavar=("DATASET", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:

@@ -26,9 +26,10 @@ backward is made of the other:
 gradient :math:`\\bar z_{:, h}` on the edges). Autograd through ``index_select`` +
 ``index_add_`` instead scatters one row per edge in the backward and saves every gathered
 ``[E, H, R]`` product; the CSR products are faster and keep less
-(``benchmarks/walkpool_speed.py``). ``dot`` itself is a sampled dense-dense product on the
-receivers' CSR pattern (``torch.sparse.sampled_addmm``), which never gathers ``[E, H, R]``
-either. Both CSR layouts (rows = receivers, rows = senders) are sorted once per operator.
+(``benchmarks/walkpool_speed.py``). For states at least 16 wide ``dot`` itself is a sampled
+dense-dense product on the receivers' CSR pattern (``torch.sparse.sampled_addmm``), which
+never gathers ``[E, H, R]`` either; narrower ones are gathered, which is faster there. Both
+CSR layouts (rows = receivers, rows = senders) are sorted once per operator.
 """
 
 from __future__ import annotations

@@ -38,7 +38,9 @@ def test_dot_matches_a_loop_over_edges(width):
 
 @pytest.mark.parametrize("width", [1, 4, 6, 8, 32])
 def test_sddmm_and_gather_ways_of_dot_agree(width):
-    src, dst = _edges(30, 200, seed=3)  # duplicates and self-loops included
+    src, dst = _edges(30, 200, seed=3)
+    loops = torch.arange(3)
+    src, dst = torch.cat([src, src[:5], loops]), torch.cat([dst, dst[:5], loops])  # duplicates, self-loops
     operator = EdgeOperator(src, dst, 30)
     left, right = torch.randn(2, 30, 3, width, dtype=torch.float64).unbind(0)
     torch.testing.assert_close(_sampled_dot(left, right, operator),
