@@ -72,6 +72,8 @@ def _product(layout: _CsrLayout, weights: torch.Tensor, state: torch.Tensor) -> 
 #: from this state width on, ``dot`` runs as SDDMM; below, the gather is faster
 #: (``benchmarks/walkpool_speed.py --dot-widths``, ``benchmarks/results/walkpool_speed.md``)
 _SDDMM_MIN_WIDTH = 16
+#: dtypes torch's ``sampled_addmm`` kernel takes (it rejects bfloat16 and float16)
+_SDDMM_DTYPES = (torch.float32, torch.float64)
 
 
 def _gather_dot(left: torch.Tensor, right: torch.Tensor, op: EdgeOperator) -> torch.Tensor:
@@ -97,8 +99,9 @@ def _sampled_dot(left: torch.Tensor, right: torch.Tensor, op: EdgeOperator) -> t
 
 def _edge_dot(left: torch.Tensor, right: torch.Tensor, op: EdgeOperator) -> torch.Tensor:
     """``[E, H]``: ``<left[dst_e, h], right[src_e, h]>`` for ``[N, H, R]`` states: SDDMM for
-    wide states (the attention queries and keys), a gather for narrow ones (the walk vectors)."""
-    if left.size(2) < _SDDMM_MIN_WIDTH:
+    wide float32/float64 states (the attention queries and keys), a gather otherwise (the walk
+    vectors; half-precision states)."""
+    if left.size(2) < _SDDMM_MIN_WIDTH or left.dtype not in _SDDMM_DTYPES:
         return _gather_dot(left, right, op)
     return _sampled_dot(left, right, op)
 

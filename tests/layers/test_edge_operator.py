@@ -47,6 +47,15 @@ def test_sddmm_and_gather_ways_of_dot_agree(width):
                                _gather_dot(left, right, operator), rtol=0, atol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float16])
+def test_dot_of_wide_half_precision_states(dtype):
+    left, right = torch.randn(2, 4, 2, 16).unbind(0)
+    expected = EdgeOperator(SRC, DST, 4).dot(left, right)
+    got = EdgeOperator(SRC, DST, 4).dot(left.to(dtype), right.to(dtype))
+    assert got.dtype == dtype
+    torch.testing.assert_close(got.float(), expected, rtol=0.05, atol=0.1)
+
+
 @pytest.mark.parametrize("width", [3, 16])
 def test_gradients_match_finite_differences(width):
     src, dst = _edges(7, 25, seed=1)
