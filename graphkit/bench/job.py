@@ -26,8 +26,9 @@ class Job:
         metric: the dataset's official metric for the task (``'hits@20'``, ``'auc'``...).
         eval_batch_size: pairs or nodes scored per evaluation batch.
         progress: show a progress bar. features: extra input features ``[N, d]`` or ``None``.
-        checkpoint: a file the model may save its training state to after every epoch and
-            resume from when it exists (``None``: no checkpointing). The runner names it after
+        checkpoint: a file the model may save its training state to after an epoch and
+            resume from when it exists (``None``: no checkpointing; the trained link models use
+            :class:`~graphkit.bench.checkpoint.TrainingCheckpoint`). The runner names it after
             the job's record and deletes it once the record is written.
     """
 

@@ -14,7 +14,9 @@ training edges, and minimises binary cross-entropy; every ``eval_every`` epochs 
 test pairs are scored, and the reported test value is the one at the best valid epoch.
 The defaults are OGB's ogbl-ddi recipe (2 layers, hidden 256, dropout 0.5, lr 0.005,
 batch 65,536, 200 epochs, evaluation every 5 epochs). ``time_limit_s`` stops training after
-the first epoch that ends past the limit (0: no limit); that epoch is always evaluated.
+the first epoch that ends past the limit (0: no limit); that epoch is always evaluated. A run
+of the runner is resumable: it saves its training state to ``<out>/checkpoints/`` at most once a
+minute and a rerun of the command continues from it (:mod:`graphkit.bench.checkpoint`).
 
 Two settings change how a batch is computed, not what it computes. ``predictor_chunk`` scores
 the batch's pairs in chunks of that many (0: all at once) and backpropagates each chunk into
@@ -35,6 +37,7 @@ from torch import nn
 from torch.nn import functional as F
 from tqdm.auto import tqdm
 
+from graphkit.bench.checkpoint import TrainingCheckpoint
 from graphkit.bench.job import Job, JobOutcome
 from graphkit.bench.metrics import metric_fn
 from graphkit.bench.registry import ModelSpec, register_model
@@ -239,7 +242,9 @@ def fit_link_model(job: Job, model: nn.Module, optimizer: torch.optim.Optimizer,
 
     Uses ``job.params`` keys ``epochs``, ``eval_every``, ``batch_size``, ``grad_clip``,
     ``time_limit_s``, ``predictor_chunk`` and ``precision``; the test metrics reported are those
-    of the best valid evaluation.
+    of the best valid evaluation. With a ``job.checkpoint`` the training state is saved after
+    an epoch, at most once a minute (:mod:`graphkit.bench.checkpoint`), and a rerun continues
+    from it.
     """
     p, data, split = job.params, job.dataset.data, job.dataset.split
     chunk = p["predictor_chunk"]
@@ -254,8 +259,12 @@ def fit_link_model(job: Job, model: nn.Module, optimizer: torch.optim.Optimizer,
     metrics = link_metrics(job.metric)
     train_pos = split.train_pos
     selection = BestValidEvaluation(job.metric)
-    bar = tqdm(range(1, p["epochs"] + 1), desc=f"{job.dataset.info.name}/{job.model} seed {job.seed}",
-               disable=not job.progress, leave=False)
+    training = {"model": model, "optimizer": optimizer, "selection": selection}
+    checkpoint = TrainingCheckpoint(job.checkpoint, training, generator)
+    done = checkpoint.resume()
+    bar = tqdm(range(done + 1, p["epochs"] + 1), desc=f"{job.dataset.info.name}/{job.model} seed {job.seed}",
+               disable=not job.progress, leave=False, initial=done, total=p["epochs"])
+    epoch = done
     for epoch in bar:
         loss = _train_epoch(model, x, adj, train_pos, sampler, optimizer, p, generator)
         out_of_time = bool(p["time_limit_s"]) and selection.elapsed() > p["time_limit_s"]
@@ -263,8 +272,9 @@ def fit_link_model(job: Job, model: nn.Module, optimizer: torch.optim.Optimizer,
             result = evaluate_link_model(model, x, adj, split, metrics, job.eval_batch_size)
             valid = selection.record(epoch, loss, result)
             bar.set_postfix(loss=f"{loss:.4f}", valid=f"{100 * valid:.2f}")
-        if out_of_time:
-            break
+        if out_of_time or epoch == p["epochs"]:
+            break  # a finished run needs no checkpoint: the runner deletes it
+        checkpoint.epoch_done(epoch)
     return selection.outcome(model, epoch)
 
 

@@ -46,8 +46,9 @@ uniformly shuffled, evaluation batches take the pairs in order.
 ``train_pairs`` (> 0) trains on a fixed random subset of that many positive pairs and as many
 negatives (used on ogbl-ddi); ``time_limit_s`` stops after the first epoch that ends past it.
 With a ``job.checkpoint`` (the runner's ``<out>/checkpoints/<record key>.pt``) the training
-state is saved atomically after every epoch but the last, and a rerun of the same job
-continues from it with the same result as an uninterrupted run.
+state is saved after an epoch, at most once a minute and never after the last
+(:mod:`graphkit.bench.checkpoint`), and a rerun of the same job continues from it with the same
+result as an uninterrupted run.
 """
 
 from __future__ import annotations
@@ -56,7 +57,6 @@ import hashlib
 import io
 import json
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -67,6 +67,7 @@ from torch_geometric.utils import coalesce
 from tqdm.auto import tqdm
 
 from graphkit.atomic import atomic_open
+from graphkit.bench.checkpoint import TrainingCheckpoint
 from graphkit.bench.job import Job, JobOutcome
 from graphkit.bench.link import BestValidEvaluation, NegativeSampler, link_metrics
 from graphkit.bench.metrics import metric_fn
@@ -431,7 +432,8 @@ def train_walkpool(job: Job) -> JobOutcome:
     metrics = link_metrics(job.metric)
     selection = BestValidEvaluation(job.metric)
     training = {"model": model, "optimizer": optimizer, "selection": selection}
-    done = _resume(job.checkpoint, training, generator)
+    checkpoint = TrainingCheckpoint(job.checkpoint, training, generator)
+    done = checkpoint.resume()
     bar = tqdm(range(done + 1, p["epochs"] + 1),
                desc=f"{job.dataset.info.name}/walkpool seed {job.seed}",
                disable=not job.progress, leave=False, initial=done, total=p["epochs"])
@@ -459,33 +461,8 @@ def train_walkpool(job: Job) -> JobOutcome:
             bar.set_postfix(loss=f"{loss_value:.4f}", valid=f"{100 * valid:.2f}")
         if out_of_time or epoch == p["epochs"]:
             break  # a finished run needs no checkpoint: the runner deletes it
-        _save_checkpoint(job.checkpoint, training, generator, epoch)
+        checkpoint.epoch_done(epoch)
     return selection.outcome(model, epoch)
-
-
-def _save_checkpoint(path, training: dict, generator: torch.Generator, epoch: int) -> None:
-    """Write the state after ``epoch`` atomically: a crash never leaves a torn checkpoint."""
-    if path is None:
-        return
-    state = {name: part.state_dict() for name, part in training.items()}
-    state.update(epoch=epoch, generator=generator.get_state(), torch_rng=torch.get_rng_state())
-    buffer = io.BytesIO()
-    torch.save(state, buffer)
-    with atomic_open(path) as handle:  # creates the folder
-        handle.write(buffer.getvalue())
-
-
-def _resume(path, training: dict, generator: torch.Generator) -> int:
-    """Load a checkpoint of :func:`_save_checkpoint` if ``path`` exists; the epochs done (0 if
-    none). Every random state is restored, so the resumed run equals an uninterrupted one."""
-    if path is None or not Path(path).exists():
-        return 0
-    state = torch.load(path, weights_only=True)
-    for name, part in training.items():
-        part.load_state_dict(state[name])
-    generator.set_state(state["generator"])
-    torch.set_rng_state(state["torch_rng"])
-    return int(state["epoch"])
 
 
 def _evaluate(model, subgraphs: SubgraphSet, index: dict[str, np.ndarray], metrics: list[str],

@@ -7,6 +7,8 @@ import pytest
 import torch
 
 from graphkit.bench import Job, get_model
+from graphkit.bench import checkpoint as checkpoint_module
+from graphkit.bench import link as link_module
 from graphkit.bench.link import (
     GNN_DEFAULTS,
     MF_DEFAULTS,
@@ -19,6 +21,7 @@ from graphkit.bench.link import (
     run_heuristic,
     train_link_model,
 )
+from graphkit.bench.link_ncn import NCN_DEFAULTS
 from graphkit.bench.metrics import average_precision, mrr, roc_auc
 from graphkit.data.types import LinkSplit, LoadedDataset
 from graphkit.errors import ConfigError, DatasetError
@@ -269,3 +272,45 @@ def test_best_valid_evaluation_keeps_the_first_best_and_the_curve():
     assert outcome.history[3]["extra_s"] == 4 and outcome.history[0]["loss"] == 1.0
     with pytest.raises(RuntimeError, match="no evaluation"):
         BestValidEvaluation("hits@20").outcome(torch.nn.Linear(2, 1), epochs_run=0)
+
+
+@pytest.mark.parametrize("model, params", [
+    ("sage", {**GNN_DEFAULTS, "hidden": 16, "batch_size": 256, "dropout": 0.3}),
+    ("ncn", {**NCN_DEFAULTS, "hidden": 16, "batch_size": 256}),  # dropout 0.4 / 0.6
+])
+def test_interrupted_training_resumes_from_its_checkpoint_with_the_same_result(
+        planted, tmp_path, monkeypatch, model, params):
+    """Every model on :func:`fit_link_model` saves its state after each epoch but the last; a
+    rerun after a crash in epoch 2 trains epochs 2-3 only and ends exactly where an
+    uninterrupted run ends (batch order, negatives and dropout continue their random streams)."""
+    checkpoint = tmp_path / "checkpoints" / "job.pt"
+    monkeypatch.setattr(checkpoint_module, "SAVE_INTERVAL_S", 0.0)  # save after every epoch
+    params = {**params, "epochs": 3, "eval_every": 1}
+
+    def run(with_checkpoint=True):
+        torch.manual_seed(0)  # as the runner does before every job
+        job = Job(planted, model, params, seed=0, metric="auc")
+        job.checkpoint = checkpoint if with_checkpoint else None
+        return get_model("link", model).run(job)
+
+    reference = run(with_checkpoint=False)
+    assert not checkpoint.exists()
+    evaluate, calls = link_module.evaluate_link_model, []
+
+    def counted(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:  # the process dies in epoch 2, after epoch 1's checkpoint
+            raise KeyboardInterrupt
+        return evaluate(*args, **kwargs)
+
+    monkeypatch.setattr(link_module, "evaluate_link_model", counted)
+    with pytest.raises(KeyboardInterrupt):
+        run()
+    assert torch.load(checkpoint, weights_only=True)["epoch"] == 1
+    resumed = run()
+    assert len(calls) == 4  # epochs 2 and 3 only
+    assert resumed.epochs_run == 3 and [h["epoch"] for h in resumed.history] == [1, 2, 3]
+    assert [h["valid"] for h in resumed.history] == [h["valid"] for h in reference.history]
+    assert resumed.test == reference.test and resumed.valid == reference.valid
+    assert resumed.prior_time_s > 0
+    assert torch.load(checkpoint, weights_only=True)["epoch"] == 2  # none after the last epoch

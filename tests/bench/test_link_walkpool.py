@@ -11,6 +11,7 @@ import torch
 from torch_geometric.nn import GCNConv
 
 from graphkit.bench import Job, get_model, link_walkpool
+from graphkit.bench import checkpoint as checkpoint_module
 from graphkit.bench.link_walkpool import (
     WALKPOOL_DEFAULTS,
     SubgraphSet,
@@ -209,6 +210,7 @@ def test_cross_entropy_loss_trains_the_logits(tiny):
 
 def test_interrupted_run_resumes_from_its_checkpoint_with_the_same_result(tiny, tmp_path, monkeypatch):
     checkpoint = tmp_path / "checkpoints" / "job.pt"
+    monkeypatch.setattr(checkpoint_module, "SAVE_INTERVAL_S", 0.0)  # save after every epoch
 
     def job(with_checkpoint=True):
         j = _job(tiny, epochs=3, dropout=0.3)
