@@ -7,7 +7,6 @@ import pytest
 import torch
 
 from graphkit.bench import Job, get_model
-from graphkit.bench import checkpoint as checkpoint_module
 from graphkit.bench import link as link_module
 from graphkit.bench.link import (
     GNN_DEFAULTS,
@@ -279,12 +278,11 @@ def test_best_valid_evaluation_keeps_the_first_best_and_the_curve():
     ("ncn", {**NCN_DEFAULTS, "hidden": 16, "batch_size": 256}),  # dropout 0.4 / 0.6
 ])
 def test_interrupted_training_resumes_from_its_checkpoint_with_the_same_result(
-        planted, tmp_path, monkeypatch, model, params):
+        planted, tmp_path, crash_in_epoch_2, model, params):
     """Every model on :func:`fit_link_model` saves its state after each epoch but the last; a
     rerun after a crash in epoch 2 trains epochs 2-3 only and ends exactly where an
     uninterrupted run ends (batch order, negatives and dropout continue their random streams)."""
     checkpoint = tmp_path / "checkpoints" / "job.pt"
-    monkeypatch.setattr(checkpoint_module, "SAVE_INTERVAL_S", 0.0)  # save after every epoch
     params = {**params, "epochs": 3, "eval_every": 1}
 
     def run(with_checkpoint=True):
@@ -295,15 +293,7 @@ def test_interrupted_training_resumes_from_its_checkpoint_with_the_same_result(
 
     reference = run(with_checkpoint=False)
     assert not checkpoint.exists()
-    evaluate, calls = link_module.evaluate_link_model, []
-
-    def counted(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:  # the process dies in epoch 2, after epoch 1's checkpoint
-            raise KeyboardInterrupt
-        return evaluate(*args, **kwargs)
-
-    monkeypatch.setattr(link_module, "evaluate_link_model", counted)
+    calls = crash_in_epoch_2(link_module, "evaluate_link_model")
     with pytest.raises(KeyboardInterrupt):
         run()
     assert torch.load(checkpoint, weights_only=True)["epoch"] == 1

@@ -11,7 +11,6 @@ import torch
 from torch_geometric.nn import GCNConv
 
 from graphkit.bench import Job, get_model, link_walkpool
-from graphkit.bench import checkpoint as checkpoint_module
 from graphkit.bench.link_walkpool import (
     WALKPOOL_DEFAULTS,
     SubgraphSet,
@@ -208,9 +207,8 @@ def test_cross_entropy_loss_trains_the_logits(tiny):
     assert bce.test != mse.test and bce.test["auc"] > 0.8
 
 
-def test_interrupted_run_resumes_from_its_checkpoint_with_the_same_result(tiny, tmp_path, monkeypatch):
+def test_interrupted_run_resumes_from_its_checkpoint_with_the_same_result(tiny, tmp_path, crash_in_epoch_2):
     checkpoint = tmp_path / "checkpoints" / "job.pt"
-    monkeypatch.setattr(checkpoint_module, "SAVE_INTERVAL_S", 0.0)  # save after every epoch
 
     def job(with_checkpoint=True):
         j = _job(tiny, epochs=3, dropout=0.3)
@@ -219,15 +217,7 @@ def test_interrupted_run_resumes_from_its_checkpoint_with_the_same_result(tiny, 
 
     reference = train_walkpool(job(with_checkpoint=False))
     assert not checkpoint.exists()
-    evaluate, calls = link_walkpool._evaluate, []
-
-    def counted(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:  # the process dies in epoch 2, after epoch 1's checkpoint
-            raise KeyboardInterrupt
-        return evaluate(*args, **kwargs)
-
-    monkeypatch.setattr(link_walkpool, "_evaluate", counted)
+    calls = crash_in_epoch_2(link_walkpool, "_evaluate")
     with pytest.raises(KeyboardInterrupt):
         train_walkpool(job())
     assert checkpoint.exists()
