@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import os
+import pickle
 import time
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from typing import Any
 import torch
 
 from graphkit.atomic import atomic_open
+from graphkit.errors import FileFormatError
 
 __all__ = ["SAVE_INTERVAL_S", "TrainingCheckpoint"]
 
@@ -49,12 +51,23 @@ class TrainingCheckpoint:
         self._last_save = time.perf_counter()
 
     def resume(self) -> int:
-        """Load the checkpoint if it exists, in place; return the epochs it holds (0 if none)."""
+        """Load the checkpoint if it exists, in place; return the epochs it holds (0 if none).
+
+        Raises:
+            FileFormatError: the file is not a checkpoint of this training loop (not a torch
+                file, or parts that do not fit); the message names the file to delete.
+        """
         if self.path is None or not self.path.exists():
             return 0
-        state = torch.load(self.path, weights_only=True, map_location="cpu")
-        for name, part in self.parts.items():
-            part.load_state_dict(state[name])
+        try:
+            state = torch.load(self.path, weights_only=True, map_location="cpu")
+            for name, part in self.parts.items():
+                part.load_state_dict(state[name])
+        except (pickle.UnpicklingError, RuntimeError, KeyError, TypeError, EOFError) as error:
+            raise FileFormatError(
+                f"checkpoint {self.path} does not fit this job ({type(error).__name__}: {error}); "
+                "delete it to start the job afresh."
+            ) from error
         self.generator.set_state(state["generator"])
         torch.set_rng_state(state["torch_rng"])
         if "cuda_rng" in state and torch.cuda.is_available():

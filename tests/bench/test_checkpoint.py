@@ -1,13 +1,17 @@
 """Tests of :class:`graphkit.bench.checkpoint.TrainingCheckpoint`: the save interval, the
-restored state, and the no-op without a path. End-to-end resumption is tested with the models
+restored state, the error for a file that does not fit, and the no-op without a path. End-to-end resumption is tested with the models
 (``test_link.py``, ``test_link_walkpool.py``)."""
 
 from __future__ import annotations
 
+import re
+
+import pytest
 import torch
 
 from graphkit.bench import checkpoint as checkpoint_module
 from graphkit.bench.checkpoint import TrainingCheckpoint
+from graphkit.errors import FileFormatError
 
 
 def test_saves_at_most_once_per_interval_and_restores_every_state(tmp_path, monkeypatch):
@@ -42,3 +46,15 @@ def test_no_path_and_missing_file(tmp_path):
     unsaved._last_save = float("-inf")  # long past the interval: only the missing path stops it
     unsaved.epoch_done(1)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_checkpoint_that_does_not_fit_names_the_file_to_delete(tmp_path, monkeypatch):
+    monkeypatch.setattr(checkpoint_module, "SAVE_INTERVAL_S", 0.0)
+    path = tmp_path / "job.pt"
+    TrainingCheckpoint(path, {"model": torch.nn.Linear(2, 1)}, torch.Generator()).epoch_done(1)
+    for parts in ({"model": torch.nn.Linear(3, 1)}, {"encoder": torch.nn.Linear(2, 1)}):
+        with pytest.raises(FileFormatError, match=f"(?s)checkpoint {re.escape(str(path))} does not fit.*delete it"):
+            TrainingCheckpoint(path, parts, torch.Generator()).resume()
+    path.write_bytes(b"not a torch file")
+    with pytest.raises(FileFormatError, match="delete it to start the job afresh"):
+        TrainingCheckpoint(path, {"model": torch.nn.Linear(2, 1)}, torch.Generator()).resume()
