@@ -1,10 +1,14 @@
-"""CSR tensors built without torch's once-per-process notices.
+"""CSR tensors built without torch's once-per-process notices, and sparse products under autocast.
 
 ``torch.sparse_csr_tensor`` and ``Tensor.to_sparse_csr`` warn that CSR support is in beta, and
 a constructor called without ``check_invariants`` warns that the checks are implicitly off.
 graphkit builds its CSR operators from indices it has already validated, so both notices are
 noise to a user: the helpers here silence the beta notice (and nothing else) and always pass
 ``check_invariants`` explicitly.
+
+The CPU sparse kernels have no bfloat16 version, so a sparse product inside a bfloat16 autocast
+region (``precision='bf16'`` of the link models) fails; :func:`sparse_matmul` runs it in the
+matrix's dtype instead.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from contextlib import contextmanager
 
 import torch
 
-__all__ = ["csr_tensor", "to_csr"]
+__all__ = ["at_least_float32", "csr_tensor", "sparse_matmul", "to_csr"]
 
 _BETA_NOTICE = "Sparse CSR tensor support is in beta state"
 _beta_notice_pending = True
@@ -55,3 +59,22 @@ def to_csr(matrix: torch.Tensor) -> torch.Tensor:
     """``matrix.to_sparse_csr()`` (a coalesced COO or a dense 2-D tensor)."""
     with _quiet():
         return matrix.to_sparse_csr()
+
+
+def sparse_matmul(matrix: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """``matrix @ x`` for a sparse (CSR or COO) ``matrix``, in ``matrix``'s dtype with autocast off.
+
+    ``x`` is cast to that dtype first, so the result is float32 for a float32 matrix whatever
+    ``x`` is; the cast is differentiable, and the gradient reaches ``x`` in its own dtype.
+    """
+    with torch.autocast(x.device.type, enabled=False):
+        return torch.sparse.mm(matrix, x.to(matrix.dtype))
+
+
+def at_least_float32(*tensors: torch.Tensor) -> torch.dtype:
+    """The dtype to compute with ``tensors`` in where bfloat16 will not do (a sparse product, an
+    eigendecomposition): their promoted dtype, float32 at least (float64 stays float64)."""
+    dtype = torch.float32
+    for tensor in tensors:
+        dtype = torch.promote_types(dtype, tensor.dtype)
+    return dtype

@@ -30,7 +30,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from graphkit._sparse import csr_tensor
+from graphkit._sparse import csr_tensor, sparse_matmul
 from graphkit.bench.job import Job, JobOutcome
 from graphkit.bench.link import fit_link_model
 from graphkit.bench.registry import ModelSpec, register_model
@@ -87,16 +87,17 @@ _SPARSE_FEATURES = 0.1  # features denser than this stay dense
 class _SymmetricProduct(torch.autograd.Function):
     """``P @ h`` for a symmetric sparse ``P`` (both propagations are): the gradient with respect
     to ``h`` is ``P^T g = P g``, so the backward pass is one more product with ``P`` on any
-    device, without autograd's sparse transpose."""
+    device, without autograd's sparse transpose. Both products run in ``P``'s dtype
+    (:func:`~graphkit._sparse.sparse_matmul`); the gradient is returned in ``h``'s dtype."""
 
     @staticmethod
     def forward(ctx, operator: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
-        ctx.operator = operator
-        return operator @ h
+        ctx.operator, ctx.h_dtype = operator, h.dtype
+        return sparse_matmul(operator, h)
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor) -> tuple[None, torch.Tensor]:
-        return None, ctx.operator @ grad
+        return None, sparse_matmul(ctx.operator, grad).to(ctx.h_dtype)
 
 
 class PropagationEncoder(nn.Module):
@@ -155,7 +156,7 @@ class PropagationEncoder(nn.Module):
             x.indices(), F.dropout(x.values(), self.input_dropout, self.training), x.shape,
             is_coalesced=True, check_invariants=False,  # x's own (checked) indices
         )
-        return torch.sparse.mm(dropped, self.lin.weight.t()) + self.lin.bias
+        return sparse_matmul(dropped, self.lin.weight.t()) + self.lin.bias
 
     def forward(self, x: torch.Tensor | None, g: Graph | NeighborTensors) -> torch.Tensor:
         h = self.embedding.weight if self.embedding is not None else self._input_map(x)

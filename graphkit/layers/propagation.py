@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 import torch
 
-from graphkit._sparse import to_csr
+from graphkit._sparse import sparse_matmul, to_csr
 from graphkit.errors import ConfigError
 from graphkit.graph import as_graph
 
@@ -76,11 +76,12 @@ class Adjacency:
         """``M @ x`` for the chosen normalisation ``M``; differentiable in ``x``.
 
         Under CPU autocast a dense ``M`` is used in the autocast dtype from a cached copy
-        (autocast would otherwise convert all :math:`n^2` entries on every call).
+        (autocast would otherwise convert all :math:`n^2` entries on every call); a sparse ``M``
+        multiplies in float32, since the CPU sparse kernels have no bfloat16 version.
         """
         matrix = self.matrix(normalization)
         if self.layout == "sparse":
-            return torch.sparse.mm(matrix, x)
+            return sparse_matmul(matrix, x)
         if torch.is_autocast_enabled("cpu"):
             dtype = torch.get_autocast_dtype("cpu")
             key = f"{normalization}:{dtype}"

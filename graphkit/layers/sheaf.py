@@ -35,7 +35,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from graphkit._sparse import csr_tensor
+from graphkit._sparse import at_least_float32, csr_tensor, sparse_matmul
 from graphkit.errors import ConfigError, GraphInputError
 
 __all__ = [
@@ -155,15 +155,18 @@ class _SymmetricPower(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, matrices: torch.Tensor, tol: float) -> torch.Tensor:
-        values, vectors = torch.linalg.eigh(matrices)
-        positive = values > tol
-        powered = torch.where(positive, values.clamp(min=tol if tol > 0 else 1e-30).rsqrt(), 0.0)
-        ctx.save_for_backward(values, vectors, powered, positive)
-        return (vectors * powered.unsqueeze(-2)) @ vectors.transpose(-1, -2)
+        ctx.dtype = matrices.dtype
+        with torch.autocast(matrices.device.type, enabled=False):  # float32 at least
+            values, vectors = torch.linalg.eigh(matrices.to(at_least_float32(matrices)))
+            positive = values > tol
+            powered = torch.where(positive, values.clamp(min=tol if tol > 0 else 1e-30).rsqrt(), 0.0)
+            ctx.save_for_backward(values, vectors, powered, positive)
+            return (vectors * powered.unsqueeze(-2)) @ vectors.transpose(-1, -2)
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor, None]:
         values, vectors, powered, positive = ctx.saved_tensors
+        grad = grad.to(values.dtype)
         gap = values.unsqueeze(-1) - values.unsqueeze(-2)
         # relative gaps below sqrt(machine epsilon) count as ties: there the divided difference
         # loses half its digits to cancellation and the mean derivative is accurate to O(gap²)
@@ -175,7 +178,7 @@ class _SymmetricPower(torch.autograd.Function):
         kernel = torch.where(close, mean_derivative, ratio)
         inner = vectors.transpose(-1, -2) @ grad @ vectors
         result = vectors @ (kernel * inner) @ vectors.transpose(-1, -2)
-        return 0.5 * (result + result.transpose(-1, -2)), None
+        return (0.5 * (result + result.transpose(-1, -2))).to(ctx.dtype), None
 
 
 def _inverse_sqrt(diagonal: torch.Tensor, augmented: bool) -> torch.Tensor:
@@ -354,21 +357,21 @@ class _PatternMatmul(torch.autograd.Function):
     def forward(ctx, values: torch.Tensor, x: torch.Tensor, pattern: _CSRPattern) -> torch.Tensor:
         ctx.pattern = pattern
         ctx.save_for_backward(values, x)
-        return _csr(pattern, values) @ x
+        return sparse_matmul(_csr(pattern, values.to(at_least_float32(values, x))), x)
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor | None, torch.Tensor | None, None]:
         values, x = ctx.saved_tensors
-        pattern = ctx.pattern
+        pattern, dtype = ctx.pattern, grad.dtype  # grad is in the product's dtype
         grad = grad.contiguous()
         grad_values = grad_x = None
         if ctx.needs_input_grad[0]:
             sampled = torch.sparse.sampled_addmm(
-                _csr(pattern, values.new_zeros(values.shape)), grad, x.t(), beta=0.0
+                _csr(pattern, grad.new_zeros(values.shape)), grad, x.to(dtype).t(), beta=0.0
             )
-            grad_values = sampled.values()
+            grad_values = sampled.values().to(values.dtype)
         if ctx.needs_input_grad[1]:
-            grad_x = _csr(pattern, values[pattern.transpose]) @ grad
+            grad_x = sparse_matmul(_csr(pattern, values[pattern.transpose].to(dtype)), grad).to(x.dtype)
         return grad_values, grad_x, None
 
 

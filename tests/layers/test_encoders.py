@@ -187,6 +187,21 @@ def test_dense_product_under_bf16_autocast_uses_one_cached_copy():
     assert adj.matmul(x, "mean").dtype == torch.float32  # outside autocast: float32 again
 
 
+def test_sparse_product_under_bf16_autocast_runs_in_float32():
+    """The CPU sparse kernels have no bfloat16 version: a CSR operator multiplies in float32
+    inside the autocast region, and the gradient reaches a bfloat16 input as bfloat16."""
+    adj = Adjacency(_path4(), layout="sparse")
+    x = torch.randn(4, 3, dtype=torch.bfloat16, requires_grad=True)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = adj.matmul(x, "sym")
+    assert out.dtype == torch.float32
+    torch.testing.assert_close(out, adj.matrix("sym").to_dense() @ x.float())
+    out.sum().backward()
+    assert x.grad.dtype == torch.bfloat16
+    expected = adj.matrix("sym").to_dense().sum(0, keepdim=True).t().expand(4, 3)
+    torch.testing.assert_close(x.grad.float(), expected, rtol=1e-2, atol=1e-2)
+
+
 def test_auto_layout_picks_dense_for_dense_small_graphs():
     assert Adjacency(_path4()).layout == "dense"  # density 6/16
     ring = torch.arange(1000)
