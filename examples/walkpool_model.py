@@ -7,13 +7,15 @@ subgraph with WalkPooling and classify the walk profile with an MLP.
 
 Run from the repository root (about a minute on one CPU core)::
 
-    python examples/walkpool_model.py
+    python examples/walkpool_model.py [--epochs 5]
 
 It trains on a planted-community graph from :mod:`graphkit.data.synthetic` and prints the
 validation and test AUC per epoch.
 """
 
 from __future__ import annotations
+
+import argparse
 
 import torch
 from torch import nn
@@ -64,6 +66,9 @@ class WalkPoolNet(nn.Module):
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--epochs", type=int, default=5)
+    args = parser.parse_args()
     torch.manual_seed(0)
     torch.set_num_threads(1)
     graph = planted_link_graph(num_communities=10, community_size=12, seed=0)
@@ -79,7 +84,7 @@ def main() -> None:
     }
     model = WalkPoolNet()
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    for epoch in range(1, 6):
+    for epoch in range(1, args.epochs + 1):
         model.train()
         for batch in loaders["train"]:
             loss = F.binary_cross_entropy_with_logits(model(batch), batch.y)
