@@ -15,11 +15,14 @@ from graphkit.bench.link_walkpool import (
     WALKPOOL_DEFAULTS,
     SubgraphSet,
     WalkPoolLinkModel,
+    check_subgraph_memory,
+    estimate_subgraph_nodes,
     gcn_operator,
     observed_graph,
     train_walkpool,
 )
 from graphkit.data import get_info
+from graphkit.data.synthetic import barabasi_albert
 from graphkit.data.types import LoadedDataset
 from graphkit.errors import ConfigError, GraphInputError
 from graphkit.graph import as_graph
@@ -228,3 +231,35 @@ def test_interrupted_run_resumes_from_its_checkpoint_with_the_same_result(tiny, 
     assert [h["valid"] for h in resumed.history] == [h["valid"] for h in reference.history]
     assert resumed.prior_time_s > 0
     assert torch.load(checkpoint, weights_only=True)["epoch"] == 2  # none after the last epoch
+
+
+def _hub_graph_and_pairs(num_pairs: int):
+    """A Barabási-Albert graph (300 nodes, 3 edges per new node) and ``num_pairs`` random pairs."""
+    graph = as_graph(barabasi_albert(300, 3, seed=0).edge_index, num_nodes=300)
+    rng = np.random.default_rng(1)
+    pairs = rng.integers(0, 300, size=(2, 3 * num_pairs))
+    return graph, pairs[:, pairs[0] != pairs[1]][:, :num_pairs]
+
+
+def test_subgraph_size_estimate_is_exact_on_few_pairs_and_close_on_many():
+    graph, pairs = _hub_graph_and_pairs(3000)
+    for cap in (None, 5):
+        exact = k_hop_pair_nodes(graph, pairs[:, :800], 2, cap, 0)[0].size
+        assert estimate_subgraph_nodes(graph, pairs[:, :800], 2, cap, 0) == exact
+        exact = k_hop_pair_nodes(graph, pairs, 2, cap, 0)[0].size
+        assert estimate_subgraph_nodes(graph, pairs, 2, cap, 0) == pytest.approx(exact, rel=0.05)
+
+
+def test_extraction_that_would_not_fit_in_memory_fails_first_and_names_the_cap(tiny, monkeypatch):
+    graph, pairs = _hub_graph_and_pairs(2000)
+    need = 24 * estimate_subgraph_nodes(graph, pairs, 2, None, 0)
+    check_subgraph_memory(graph, pairs, 2, None, 0, "ba", available=int(need) + 1)
+    check_subgraph_memory(graph, pairs, 2, None, 0, "ba", available=None)  # unknown: no check
+    with pytest.raises(ConfigError, match=r"ba/walkpool: .* 2,000 pairs .*max_nodes_per_hop"):
+        check_subgraph_memory(graph, pairs, 2, None, 0, "ba", available=int(need) - 1)
+    check_subgraph_memory(graph, pairs, 2, 2, 0, "ba", available=int(need) // 4)  # capped: fits
+    # the bench model checks before extracting: nothing is cached when it refuses
+    monkeypatch.setattr(link_walkpool, "available_memory", lambda: 1000)
+    monkeypatch.setattr(link_walkpool, "extract_cached", lambda *args: pytest.fail("extracted"))
+    with pytest.raises(ConfigError, match="max_nodes_per_hop"):
+        train_walkpool(_job(tiny))
