@@ -30,10 +30,9 @@ from torch.nn import functional as F
 
 from graphkit.bench import Job, get_model
 from graphkit.bench.link import NegativeSampler, evaluate_link_model, link_metrics
-from graphkit.bench.link_ncn import NCN_DEFAULTS, NCNLinkModel, PropagationEncoder
+from graphkit.bench.link_ncn import NCN_DEFAULTS, build_ncn_model
 from graphkit.data import load
 from graphkit.layers.ncn import (
-    NCNPredictor,
     NeighborTensors,
     _bag_sum,
     neighbor_lists,
@@ -48,11 +47,8 @@ def _profile(dataset, batches: int, seed: int) -> tuple[dict[str, float], float,
     data, split = dataset.data, dataset.split
     torch.manual_seed(seed)
     graph = neighbor_lists(data.edge_index, data.num_nodes)
-    encoder = PropagationEncoder(data.num_nodes, None, p["hidden"], p["num_layers"], p["encoder"],
-                                 p["residual"], p["input_dropout"], p["encoder_dropout"], p["tail_dropout"])
-    predictor = NCNPredictor(p["hidden"], p["hidden"], p["dropout"], p["layer_norm"], p["node_mlp"],
-                             p["out_layers"], p["tail_act"])
-    model = NCNLinkModel(encoder, predictor).train()
+    model = build_ncn_model(p, data.num_nodes, None, completion=False).train()
+    encoder, predictor = model.encoder, model.predictor
     optimizer = torch.optim.Adam([{"params": encoder.parameters(), "lr": p["lr"]},
                                   {"params": predictor.parameters(), "lr": p["predictor_lr"]}])
     generator = torch.Generator().manual_seed(seed)
@@ -154,8 +150,7 @@ def _check_device(dataset, device: torch.device, say) -> None:
             _require(torch.equal(cpu_part, device_part.cpu()),
                      f"the {name} pair sets differ between the device and the CPU")
     torch.manual_seed(0)
-    encoder = PropagationEncoder(data.num_nodes, None, p["hidden"], p["num_layers"], p["encoder"], p["residual"])
-    model = NCNLinkModel(encoder, NCNPredictor(p["hidden"], p["hidden"], out_layers=p["out_layers"])).eval()
+    model = build_ncn_model(p, data.num_nodes, None, completion=False).eval()
     with torch.no_grad():
         expected = model(model.encode(None, cpu_graph), pairs, cpu_graph)
         model.to(device)

@@ -45,7 +45,7 @@ from graphkit.layers.ncn import (
     remove_target_links,
 )
 
-__all__ = ["NCN_DEFAULTS", "NCNC_DEFAULTS", "PropagationEncoder", "NCNLinkModel", "train_ncn"]
+__all__ = ["NCN_DEFAULTS", "NCNC_DEFAULTS", "PropagationEncoder", "NCNLinkModel", "build_ncn_model", "train_ncn"]
 
 NCN_DEFAULTS: dict[str, Any] = {
     "hidden": 224,
@@ -195,6 +195,29 @@ class NCNLinkModel(nn.Module):
         return self.predictor(h, adj, pairs)
 
 
+def build_ncn_model(p: dict[str, Any], num_nodes: int, in_channels: int | None,
+                    completion: bool) -> NCNLinkModel:
+    """The ``ncn`` (``completion=False``) or ``ncnc`` model of the hyperparameters ``p`` (the keys
+    of :data:`NCN_DEFAULTS`, and those of :data:`NCNC_DEFAULTS` for ``ncnc``), on the CPU.
+
+    ``in_channels`` is the node feature size, ``None`` for learnable embeddings.
+    """
+    encoder = PropagationEncoder(
+        num_nodes, in_channels, p["hidden"], p["num_layers"], p["encoder"], p["residual"],
+        p["input_dropout"], p["encoder_dropout"], p["tail_dropout"],
+    )
+    shared = dict(dropout=p["dropout"], layer_norm=p["layer_norm"], node_mlp=p["node_mlp"],
+                  out_layers=p["out_layers"], tail_act=p["tail_act"], edge_dropout=p["edge_dropout"])
+    if completion:
+        predictor: NCNPredictor = NCNCPredictor(
+            p["hidden"], p["hidden"], **shared, prob_scale=p["prob_scale"],
+            prob_offset=p["prob_offset"], prior=p["prior"], alpha=p["alpha"],
+        )
+    else:
+        predictor = NCNPredictor(p["hidden"], p["hidden"], **shared)
+    return NCNLinkModel(encoder, predictor, p["target_link_removal"])
+
+
 def train_ncn(job: Job, completion: bool) -> JobOutcome:
     """Train ``ncn`` (``completion=False``) or ``ncnc`` on the job's link split."""
     p, data, split = job.params, job.dataset.data, job.dataset.split
@@ -207,23 +230,10 @@ def train_ncn(job: Job, completion: bool) -> JobOutcome:
     graph = neighbor_lists(data.edge_index, data.num_nodes)
     if device.type != "cpu":
         graph, x = NeighborTensors.from_graph(graph, device), None if x is None else x.to(device)
-    encoder = PropagationEncoder(
-        data.num_nodes, None if x is None else x.size(1), p["hidden"], p["num_layers"], p["encoder"],
-        p["residual"], p["input_dropout"], p["encoder_dropout"], p["tail_dropout"],
-    )
-    shared = dict(dropout=p["dropout"], layer_norm=p["layer_norm"], node_mlp=p["node_mlp"],
-                  out_layers=p["out_layers"], tail_act=p["tail_act"], edge_dropout=p["edge_dropout"])
-    if completion:
-        predictor: NCNPredictor = NCNCPredictor(
-            p["hidden"], p["hidden"], **shared, prob_scale=p["prob_scale"],
-            prob_offset=p["prob_offset"], prior=p["prior"], alpha=p["alpha"],
-        )
-    else:
-        predictor = NCNPredictor(p["hidden"], p["hidden"], **shared)
-    model = NCNLinkModel(encoder, predictor, p["target_link_removal"]).to(device)
+    model = build_ncn_model(p, data.num_nodes, None if x is None else x.size(1), completion).to(device)
     optimizer = torch.optim.Adam([
-        {"params": encoder.parameters(), "lr": p["lr"]},
-        {"params": predictor.parameters(), "lr": p["predictor_lr"]},
+        {"params": model.encoder.parameters(), "lr": p["lr"]},
+        {"params": model.predictor.parameters(), "lr": p["predictor_lr"]},
     ])
     return fit_link_model(job, model, optimizer, x, graph)
 

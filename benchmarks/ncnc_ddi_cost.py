@@ -1,0 +1,88 @@
+"""NCNC against NCN on ogbl-ddi: the measured cost of a training step, on slices of one batch.
+
+NCNC completes the common neighbourhood of a pair ``(i, j)`` with every neighbour ``u`` of only
+one endpoint, weighted by the NCN probability of the missing link ``(j, u)`` or ``(i, u)``: each
+target pair costs one extra NCN forward pass (without gradient) per one-sided neighbour. On
+ogbl-ddi (mean degree about 500) that is hundreds of passes per pair. This script measures it
+instead of estimating it: for ``--pairs`` positives (plus as many uniform negatives) of one
+shuffled training batch, with the ``ncn``/``ncnc`` defaults (the official ddi command) and
+target-link removal, it times encoder + predictor forward, the loss and the backward pass of
+each model on the same pairs, ``--repeats`` times (median), and counts the completion pairs.
+The epoch estimate scales the median to the 2 × 1,067,911 pairs of an epoch (positives and
+negatives), without evaluation.
+
+    OMP_NUM_THREADS=2 NUMBA_NUM_THREADS=2 python benchmarks/ncnc_ddi_cost.py \
+        --root ../shared/datasets --pairs 512 --repeats 3 --threads 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import resource
+import time
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+
+from graphkit.bench.link import NegativeSampler
+from graphkit.bench.link_ncn import NCNC_DEFAULTS, build_ncn_model
+from graphkit.data import load
+from graphkit.layers.ncn import neighbor_lists, pair_sets, remove_target_links
+
+
+def _step_seconds(model, graph, pos: torch.Tensor, neg: torch.Tensor, repeats: int) -> float:
+    """Median seconds of forward, loss and backward of ``model`` on the pairs ``pos``, ``neg``."""
+    pairs = torch.cat([pos, neg], dim=1)
+    target = torch.cat([torch.ones(pos.size(1)), torch.zeros(neg.size(1))])
+    seconds = []
+    for _ in range(repeats):
+        model.zero_grad()
+        start = time.perf_counter()
+        g = model.batch_graph(graph, pos)
+        logits = model(model.encode(None, g), pairs, g)
+        F.binary_cross_entropy_with_logits(logits, target).backward()
+        seconds.append(time.perf_counter() - start)
+    return float(np.median(seconds))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--root", default=None)
+    parser.add_argument("--pairs", type=int, default=512, help="positives per step (default 512)")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    dataset = load("ogbl-ddi", args.root, task="link", seed=0)
+    data, split = dataset.data, dataset.split
+    generator = torch.Generator().manual_seed(args.seed)
+    order = torch.randperm(split.train_pos.size(1), generator=generator)
+    pos = split.train_pos[:, order[: args.pairs]]
+    neg = NegativeSampler(data.edge_index, data.num_nodes, generator)(pos.size(1))
+    graph = neighbor_lists(data.edge_index, data.num_nodes)
+
+    sets = pair_sets(remove_target_links(graph, pos), torch.cat([pos, neg], dim=1), residual=True)
+    common = sets.common[1].numel() / (2 * args.pairs)
+    completion = (sets.only_first[1].numel() + sets.only_second[1].numel()) / (2 * args.pairs)
+    epoch_pairs = 2 * split.train_pos.size(1)
+    print(f"ogbl-ddi, {args.pairs} positives + {args.pairs} negatives per step, {args.threads} "
+          f"torch threads, torch {torch.__version__}, {platform.processor() or platform.machine()}")
+    print(f"per pair: {common:.1f} common neighbours, {completion:.1f} one-sided neighbours "
+          "(NCNC completion pairs)\n")
+    print("| model | s per step (median) | ms per pair | epoch estimate, training only (h) |")
+    print("|---|---|---|---|")
+    for name, with_completion in (("ncn", False), ("ncnc", True)):
+        torch.manual_seed(args.seed)
+        model = build_ncn_model(NCNC_DEFAULTS, data.num_nodes, None, with_completion).train()
+        seconds = _step_seconds(model, graph, pos, neg, args.repeats)
+        per_pair = seconds / (2 * args.pairs)
+        print(f"| {name} | {seconds:.2f} | {1000 * per_pair:.3f} | {per_pair * epoch_pairs / 3600:.2f} |")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"\npeak RSS {peak:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
