@@ -403,6 +403,13 @@ def train_node_model(job: Job, kind: str, build: ModelBuilder | None = None) -> 
     p, data = job.params, job.dataset.data
     torch.manual_seed(job.seed)
     x, y, split, multilabel = _inputs(job)
+    if x is None and kind == "mlp" and build is None:
+        raise ConfigError(
+            f"model 'mlp' needs node features but dataset {job.dataset.name!r} has none: it sees "
+            "no graph, so a learned embedding per node would train only the training nodes' rows "
+            "and leave the others at their random start. Pass an embedding with --features "
+            "(graphkit bench --list-features), or use a GNN model."
+        )
     num_nodes, num_classes = data.num_nodes, _num_classes(y, multilabel)
     check_memory(
         estimate_memory(kind, num_nodes, data.edge_index.size(1), None if x is None else x.size(1),

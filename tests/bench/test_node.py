@@ -100,6 +100,14 @@ def test_reported_test_value_is_the_best_valid_epoch(sbm):
     assert outcome.best_epoch >= min(h["epoch"] for h in history if h["valid"] == best_valid)
 
 
+def test_mlp_without_features_fails_and_names_the_fix():
+    """An MLP sees no graph: on learned per-node embeddings it cannot score unseen nodes."""
+    dataset = _multilabel(with_x=False)
+    with pytest.raises(ConfigError, match="model 'mlp' needs node features.*--features"):
+        get_model("node", "mlp").run(_job(dataset, "mlp", epochs=2))
+    assert get_model("node", "appnp").run(_job(dataset, "appnp", epochs=2)).epochs_run == 2
+
+
 def test_patience_stops_training(sbm):
     outcome = train_node_model(_job(sbm, "mlp", epochs=500, patience=5, lr=0.05), "mlp")
     assert outcome.epochs_run < 500
