@@ -179,12 +179,12 @@ def _merge(indptr, indices, a, b, out_common, out_first, out_second, pos):
     return n_common, n_first, n_second
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, parallel=True)
 def _pair_set_kernel(indptr, indices, src, dst, residual):
     m = src.size
     counts = np.zeros((3, m + 1), np.int64)
     empty = np.empty(0, np.int64)
-    for k in range(m):
+    for k in numba.prange(m):  # pairs are independent: each writes its own counts and slices
         c, f, s = _merge(indptr, indices, src[k], dst[k], empty, empty, empty, counts[:, 0])
         counts[0, k + 1], counts[1, k + 1], counts[2, k + 1] = c, f, s
     offsets = np.empty((3, m + 1), np.int64)
@@ -194,7 +194,7 @@ def _pair_set_kernel(indptr, indices, src, dst, residual):
     first = np.empty(offsets[1, m] if residual else 0, np.int64)
     second = np.empty(offsets[2, m] if residual else 0, np.int64)
     if common.size > 0 or first.size > 0 or second.size > 0:
-        for k in range(m):
+        for k in numba.prange(m):
             _merge(indptr, indices, src[k], dst[k], common, first, second, offsets[:, k])
     return offsets, common, first, second
 
