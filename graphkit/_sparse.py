@@ -7,8 +7,8 @@ noise to a user: the helpers here silence the beta notice (and nothing else) and
 ``check_invariants`` explicitly.
 
 The CPU sparse kernels have no bfloat16 version, so a sparse product inside a bfloat16 autocast
-region (``precision='bf16'`` of the link models) fails; :func:`sparse_matmul` runs it in the
-matrix's dtype instead.
+region (``precision='bf16'`` of the link models) fails; :func:`sparse_matmul` runs it in
+float32 (float64 for float64 operands) instead.
 """
 
 from __future__ import annotations
@@ -62,13 +62,15 @@ def to_csr(matrix: torch.Tensor) -> torch.Tensor:
 
 
 def sparse_matmul(matrix: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """``matrix @ x`` for a sparse (CSR or COO) ``matrix``, in ``matrix``'s dtype with autocast off.
+    """``matrix @ x`` for a sparse (CSR or COO) ``matrix``, with autocast off, in
+    :func:`at_least_float32` of both: float32 for a float32 matrix and a bfloat16 or float32
+    ``x``, float64 if either is float64.
 
-    ``x`` is cast to that dtype first, so the result is float32 for a float32 matrix whatever
-    ``x`` is; the cast is differentiable, and the gradient reaches ``x`` in its own dtype.
+    The casts are differentiable: the gradient reaches ``x`` in its own dtype.
     """
+    dtype = at_least_float32(matrix, x)
     with torch.autocast(x.device.type, enabled=False):
-        return torch.sparse.mm(matrix, x.to(matrix.dtype))
+        return torch.sparse.mm(matrix.to(dtype), x.to(dtype))
 
 
 def at_least_float32(*tensors: torch.Tensor) -> torch.dtype:

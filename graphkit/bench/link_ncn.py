@@ -87,7 +87,7 @@ _SPARSE_FEATURES = 0.1  # features denser than this stay dense
 class _SymmetricProduct(torch.autograd.Function):
     """``P @ h`` for a symmetric sparse ``P`` (both propagations are): the gradient with respect
     to ``h`` is ``P^T g = P g``, so the backward pass is one more product with ``P`` on any
-    device, without autograd's sparse transpose. Both products run in ``P``'s dtype
+    device, without autograd's sparse transpose. Both products run in float32 at least
     (:func:`~graphkit._sparse.sparse_matmul`); the gradient is returned in ``h``'s dtype."""
 
     @staticmethod
