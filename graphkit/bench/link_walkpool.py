@@ -13,7 +13,8 @@ the paper and the authors' implementation (DaDaCheng/WalkPooling) wherever they 
 * every candidate pair :math:`(i, j)` (training, validation and test, positive or negative) is
   classified from its ``num_hops``-hop enclosing subgraph (:mod:`graphkit.layers.subgraphs`,
   default 2 hops, optional ``max_nodes_per_hop`` cap; ``'auto'`` is the authors' choice, 100
-  on PB, no cap elsewhere). The target link is **removed** from every subgraph (:math:`G^-`) and
+  on PB, no cap elsewhere; an extraction that would not fit in memory is refused before it
+  starts, see :func:`check_subgraph_memory`). The target link is **removed** from every subgraph (:math:`G^-`) and
   put back by the model (:math:`G^+`), so a training positive, whose link is in the training
   graph, looks exactly like a test positive, whose link is not;
 * node features: the graphs have none, so, as in the authors' default (``--init-attribute
