@@ -28,7 +28,8 @@ on the seed and its position, never on the other pairs.
 :math:`z(u) = z(v) = 1`, and :math:`z(x) = 0` when either distance is infinite; so the nodes at
 distances (1, 1), (1, 2), (1, 3), (2, 2) get 2, 3, 4, 5.
 
-Everything runs in compiled numba loops (one call for all pairs). Node sets are returned as a
+Everything runs in compiled numba loops; from 4,096 pairs the node sets are extracted in one
+contiguous chunk of pairs per numba thread, with the same result. Node sets are returned as a
 flat array plus offsets, with the two targets first (local ids 0 and 1): that is what the
 WalkPool benchmark caches; the induced edges are rebuilt per mini-batch by
 :func:`induced_edges`, which is cheap next to the model and keeps the cache small.
@@ -36,6 +37,7 @@ WalkPool benchmark caches; the induced edges are rebuilt per mini-batch by
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,6 +79,10 @@ class EnclosingSubgraphs:
         return self.node_ptr.diff()
 
 
+#: pairs from which :func:`k_hop_pair_nodes` splits the work over the numba threads
+_PARALLEL_MIN_PAIRS = 4096
+
+
 @numba.njit(cache=True)
 def _grow(array, needed):
     if needed <= array.size:
@@ -86,8 +92,9 @@ def _grow(array, needed):
     return bigger
 
 
-@numba.njit(cache=True)
-def _pair_nodes_kernel(indptr, indices, sources, targets, num_hops, max_per_hop, seed):
+@numba.njit(cache=True, nogil=True)
+def _pair_nodes_kernel(indptr, indices, sources, targets, num_hops, max_per_hop, seed, first):
+    """Node sets of pairs ``first, first + 1, ...`` (their global positions seed the draws)."""
     num_nodes = indptr.size - 1
     local = np.full(num_nodes, -1, dtype=np.int64)  # local id of a node in the current subgraph
     seen = np.full(num_nodes, -1, dtype=np.int64)  # pair that last listed the node as candidate
@@ -106,7 +113,7 @@ def _pair_nodes_kernel(indptr, indices, sources, targets, num_hops, max_per_hop,
         used += 2
         frontier_start, frontier_end = start, used
         if max_per_hop >= 0:
-            np.random.seed((seed * 1_000_003 + p) % 4_294_967_295)
+            np.random.seed((seed * 1_000_003 + first + p) % 4_294_967_295)
         for _ in range(num_hops):
             count = 0
             for k in range(frontier_start, frontier_end):
@@ -284,7 +291,28 @@ def k_hop_pair_nodes(
     g = graph if isinstance(graph, Graph) else as_graph(graph, num_nodes=num_nodes)
     cap = _check_caps(num_hops, max_nodes_per_hop)
     src, dst = _as_pairs(pairs, g.num_nodes)
-    return _pair_nodes_kernel(g.indptr, g.indices, src, dst, int(num_hops), cap, int(seed))
+    workers = numba.get_num_threads() if src.size >= _PARALLEL_MIN_PAIRS else 1
+    return _pair_nodes(g, src, dst, int(num_hops), cap, int(seed), workers)
+
+
+def _pair_nodes(graph: Graph, src: np.ndarray, dst: np.ndarray, num_hops: int, cap: int,
+                seed: int, workers: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`k_hop_pair_nodes` of checked pairs, on ``workers`` threads (contiguous chunks of
+    pairs, the compiled loop without the GIL); the result does not depend on ``workers``."""
+    bounds = np.linspace(0, src.size, max(1, min(workers, src.size)) + 1).astype(np.int64)
+
+    def chunk(k: int) -> tuple[np.ndarray, np.ndarray]:
+        a, b = bounds[k], bounds[k + 1]
+        return _pair_nodes_kernel(graph.indptr, graph.indices, src[a:b], dst[a:b], num_hops, cap,
+                                  seed, a)
+
+    if bounds.size == 2:
+        return chunk(0)
+    with ThreadPoolExecutor(bounds.size - 1) as pool:
+        parts = list(pool.map(chunk, range(bounds.size - 1)))
+    offsets = np.cumsum([0] + [nodes.size for nodes, _ in parts[:-1]])
+    ptr = np.concatenate([np.zeros(1, np.int64)] + [p[1:] + o for (_, p), o in zip(parts, offsets, strict=True)])
+    return np.concatenate([nodes for nodes, _ in parts]), ptr
 
 
 def induced_edges(

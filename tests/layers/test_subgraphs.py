@@ -11,7 +11,13 @@ from torch_geometric.utils import from_networkx, k_hop_subgraph
 
 from graphkit.errors import GraphInputError
 from graphkit.graph import as_graph
-from graphkit.layers import drnl_labels, enclosing_subgraphs, induced_edges, k_hop_pair_nodes
+from graphkit.layers import (
+    drnl_labels,
+    enclosing_subgraphs,
+    induced_edges,
+    k_hop_pair_nodes,
+    subgraphs,
+)
 
 
 def _graphs():
@@ -80,6 +86,22 @@ def test_cap_draws_are_seeded_and_per_pair():
     # a pair's draw depends on its position and the seed only, not on the other pairs
     first = k_hop_pair_nodes(edge_index, pairs[:, :2], 2, 5, seed=7)
     assert np.array_equal(first[0], a[0][: first[1][-1]])
+
+
+@pytest.mark.parametrize("cap", [None, 3])
+def test_threads_split_the_pairs_without_changing_the_result(cap):
+    """Chunks of pairs on several threads give the serial node sets exactly: each pair's draws
+    are seeded by its global position, not by its place in a chunk."""
+    graph = as_graph(from_networkx(nx.barabasi_albert_graph(200, 4, seed=0)).edge_index, num_nodes=200)
+    rng = np.random.default_rng(0)
+    pairs = rng.integers(0, 200, size=(2, 700))
+    src, dst = (np.ascontiguousarray(row) for row in pairs[:, pairs[0] != pairs[1]])
+    serial_nodes, serial_ptr = subgraphs._pair_nodes(graph, src, dst, 2, -1 if cap is None else cap, 7, 1)
+    for workers in (2, 3, 1000):
+        nodes, ptr = subgraphs._pair_nodes(graph, src, dst, 2, -1 if cap is None else cap, 7, workers)
+        np.testing.assert_array_equal(ptr, serial_ptr)
+        np.testing.assert_array_equal(nodes, serial_nodes)
+    assert serial_ptr[-1] == serial_nodes.size > 2 * src.size
 
 
 def test_target_link_is_removed_only_between_targets():
