@@ -357,7 +357,7 @@ class _PatternMatmul(torch.autograd.Function):
     def forward(ctx, values: torch.Tensor, x: torch.Tensor, pattern: _CSRPattern) -> torch.Tensor:
         ctx.pattern = pattern
         ctx.save_for_backward(values, x)
-        return sparse_matmul(_csr(pattern, values.to(at_least_float32(values, x))), x)
+        return sparse_matmul(_csr(pattern, values), x)
 
     @staticmethod
     def backward(ctx, grad: torch.Tensor) -> tuple[torch.Tensor | None, torch.Tensor | None, None]:
@@ -371,7 +371,7 @@ class _PatternMatmul(torch.autograd.Function):
             )
             grad_values = sampled.values().to(values.dtype)
         if ctx.needs_input_grad[1]:
-            grad_x = sparse_matmul(_csr(pattern, values[pattern.transpose].to(dtype)), grad).to(x.dtype)
+            grad_x = sparse_matmul(_csr(pattern, values[pattern.transpose]), grad).to(x.dtype)
         return grad_values, grad_x, None
 
 
