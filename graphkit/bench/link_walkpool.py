@@ -14,9 +14,9 @@ the paper and the authors' implementation (DaDaCheng/WalkPooling) wherever they 
   classified from its ``num_hops``-hop enclosing subgraph (:mod:`graphkit.layers.subgraphs`,
   default 2 hops, optional ``max_nodes_per_hop`` cap; ``'auto'`` is the authors' choice, 100
   on PB, no cap elsewhere; an extraction that would not fit in memory is refused before it
-  starts, see :func:`check_subgraph_memory`). The target link is **removed** from every subgraph (:math:`G^-`) and
-  put back by the model (:math:`G^+`), so a training positive, whose link is in the training
-  graph, looks exactly like a test positive, whose link is not;
+  starts, see :func:`check_subgraph_memory`). The target link is **removed** from every
+  subgraph (:math:`G^-`) and put back by the model (:math:`G^+`), so a training positive, whose
+  link is in the training graph, looks exactly like a test positive, whose link is not;
 * node features: the graphs have none, so, as in the authors' default (``--init-attribute
   ones``), every node gets a vector of ``hidden`` ones (``node_label='ones'``);
   ``node_label='zero_one'`` appends a 0/1 column marking the two targets, and
@@ -79,7 +79,7 @@ from graphkit.data.types import LinkSplit
 from graphkit.errors import ConfigError, GraphInputError
 from graphkit.graph import Graph, as_graph
 from graphkit.layers.edge_operator import EdgeOperator
-from graphkit.layers.subgraphs import drnl_labels, induced_edges, k_hop_pair_nodes
+from graphkit.layers.subgraphs import drnl_labels, induced_edges, k_hop_pair_nodes, pair_arrays
 from graphkit.layers.walk_pool import WalkPooling
 
 __all__ = [
@@ -311,26 +311,30 @@ def extract_cached(
 
 
 def estimate_subgraph_nodes(
-    graph: Graph, pairs: np.ndarray, num_hops: int, cap: int | None, seed: int
+    graph: Any, pairs: Any, num_hops: int, cap: int | None, seed: int
 ) -> float:
     """Estimated total node count of the enclosing subgraphs of ``pairs`` (``[2, P]``).
 
     .. math:: \\hat T = P \\cdot \\frac{1}{|S|} \\sum_{p \\in S} |V_p|
 
     over a seeded uniform sample :math:`S` of at most 1,000 pairs (all of them when
-    :math:`P \\le 1000`, so the estimate is then exact).
+    :math:`P \\le 1000`, so the estimate is then exact). ``graph`` and ``pairs`` are checked as
+    by :func:`~graphkit.layers.k_hop_pair_nodes`.
+
+    Raises:
+        GraphInputError: malformed pairs (shape, out-of-range id, self-pair), named as such.
     """
+    g = graph if isinstance(graph, Graph) else as_graph(graph)
+    pairs = np.stack(pair_arrays(pairs, g.num_nodes))
     count = pairs.shape[1]
-    if count <= _SIZE_SAMPLE:
-        sample = pairs
-    else:
-        sample = pairs[:, np.random.default_rng(seed).choice(count, _SIZE_SAMPLE, replace=False)]
-    nodes, _ = k_hop_pair_nodes(graph, sample, num_hops, cap, seed)
-    return count * nodes.size / max(sample.shape[1], 1)
+    if count > _SIZE_SAMPLE:
+        pairs = pairs[:, np.random.default_rng(seed).choice(count, _SIZE_SAMPLE, replace=False)]
+    nodes, _ = k_hop_pair_nodes(g, pairs, num_hops, cap, seed)
+    return count * nodes.size / max(pairs.shape[1], 1)
 
 
 def check_subgraph_memory(
-    graph: Graph, pairs: np.ndarray, num_hops: int, cap: int | None, seed: int, name: str,
+    graph: Any, pairs: Any, num_hops: int, cap: int | None, seed: int, name: str,
     available: int | None,
 ) -> None:
     """Refuse, before it starts, an extraction whose node sets would not fit in ``available``.
@@ -344,16 +348,17 @@ def check_subgraph_memory(
         ConfigError: naming ``max_nodes_per_hop``, when the estimate exceeds ``available`` bytes
             (``None``: unknown, no check).
     """
-    if available is None or pairs.shape[1] == 0:
+    if available is None:
         return
     total = estimate_subgraph_nodes(graph, pairs, num_hops, cap, seed)
     need = total * _EXTRACTION_BYTES_PER_NODE
     if need <= available:
         return
+    count = np.shape(pairs)[1]
     gib = 2**30
     raise ConfigError(
-        f"{name}/walkpool: the {num_hops}-hop enclosing subgraphs of {pairs.shape[1]:,} pairs "
-        f"hold about {total / pairs.shape[1]:,.0f} nodes each "
+        f"{name}/walkpool: the {num_hops}-hop enclosing subgraphs of {count:,} pairs "
+        f"hold about {total / count:,.0f} nodes each "
         f"({'no cap' if cap is None else f'at most {cap} new nodes per hop'}); extracting them "
         f"needs about {need / gib:.1f} GiB but only {available / gib:.1f} GiB is available "
         "(MemAvailable in /proc/meminfo). Cap the hops with --set max_nodes_per_hop=N "

@@ -227,7 +227,14 @@ def _drnl_kernel(indptr, indices, nodes, ptr):
     return labels
 
 
-def _as_pairs(pairs: Any, num_nodes: int) -> tuple[np.ndarray, np.ndarray]:
+def pair_arrays(pairs: Any, num_nodes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Checked ``int64`` source and target arrays of ``[2, P]`` node pairs of a graph with
+    ``num_nodes`` nodes (the check of :func:`k_hop_pair_nodes`).
+
+    Raises:
+        GraphInputError: not an integer ``[2, P]`` array, ids outside ``[0, num_nodes)``, or a
+            self-pair.
+    """
     array = pairs.detach().cpu().numpy() if isinstance(pairs, torch.Tensor) else np.asarray(pairs)
     if array.ndim != 2 or array.shape[0] != 2 or not np.issubdtype(array.dtype, np.integer):
         raise GraphInputError(
@@ -290,7 +297,7 @@ def k_hop_pair_nodes(
     """
     g = graph if isinstance(graph, Graph) else as_graph(graph, num_nodes=num_nodes)
     cap = _check_caps(num_hops, max_nodes_per_hop)
-    src, dst = _as_pairs(pairs, g.num_nodes)
+    src, dst = pair_arrays(pairs, g.num_nodes)
     workers = numba.get_num_threads() if src.size >= _PARALLEL_MIN_PAIRS else 1
     return _pair_nodes(g, src, dst, int(num_hops), cap, int(seed), workers)
 

@@ -263,3 +263,16 @@ def test_extraction_that_would_not_fit_in_memory_fails_first_and_names_the_cap(t
     monkeypatch.setattr(link_walkpool, "extract_cached", lambda *args: pytest.fail("extracted"))
     with pytest.raises(ConfigError, match="max_nodes_per_hop"):
         train_walkpool(_job(tiny))
+
+
+@pytest.mark.parametrize("pairs, message", [
+    (np.array([0, 1, 2]), r"shape \[2, P\]"),
+    (np.array([[0, 1], [1, 999]]), "outside"),
+    (np.array([[0, 1], [0, 2]]), "self-pair"),
+])
+def test_subgraph_estimate_rejects_malformed_pairs(pairs, message):
+    graph, _ = _hub_graph_and_pairs(1)
+    with pytest.raises(GraphInputError, match=message):
+        estimate_subgraph_nodes(graph, pairs, 2, None, 0)
+    with pytest.raises(GraphInputError, match=message):
+        check_subgraph_memory(graph, pairs, 2, None, 0, "ba", available=1)
