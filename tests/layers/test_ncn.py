@@ -221,6 +221,32 @@ def test_ncnc_completion_matches_dense_reference(calibration):
     assert not torch.allclose(plain, expected)
 
 
+def test_ncnc_scores_each_distinct_completion_pair_once():
+    edges, dense, pairs = _tiny()
+    repeated = torch.cat([pairs, pairs.flip(0), pairs], dim=1)  # each pair 3 times, both orders
+    torch.manual_seed(2)
+    model = NCNCPredictor(5, 5, chunk_size=4).double().eval()
+    h = torch.randn(7, 5, dtype=torch.float64)
+    scored: list[int] = []
+    head = model._head
+
+    def counting_head(h_, head_pairs, pooled):
+        scored.append(head_pairs.size(1))
+        return head(h_, head_pairs, pooled)
+
+    model._head = counting_head
+    out = model(h, edges, repeated)
+    neighbours = [set(dense[v].nonzero().flatten().tolist()) for v in range(7)]
+    # pair (a, b) completes u in N(a) \ N(b), u != b, with the missing link {b, u}
+    completion = {frozenset((b, u)) for i, j in pairs.t().tolist() for a, b in ((i, j), (j, i))
+                  for u in neighbours[a] - neighbours[b] - {b}}
+    assert sum(scored[:-1]) == len(completion) > 4  # several chunks, no completion pair twice
+    assert scored[-1] == repeated.size(1)
+    m = pairs.size(1)
+    torch.testing.assert_close(out[m : 2 * m], out[:m])  # NCNC is symmetric in its pair
+    torch.testing.assert_close(out[2 * m :], out[:m], rtol=0, atol=0)
+
+
 def test_remove_target_links_removes_both_directions():
     edges, dense, _ = _tiny()
     g = neighbor_lists(edges, 7)
