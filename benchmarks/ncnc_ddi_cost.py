@@ -12,6 +12,7 @@ and the distinct unordered ones (NCNC scores each of those once per call). The e
 scales the median to the 2 × 1,067,911 pairs of an epoch (positives and negatives), without
 evaluation. Target pairs share more completion pairs in a larger batch, so the estimate holds
 for the batch size measured: ``--pairs 24576`` is the ``ncn``/``ncnc`` default batch.
+``--completion-samples 8,96`` adds NCNC rows with the official one-sided neighbour sampling.
 
     OMP_NUM_THREADS=2 NUMBA_NUM_THREADS=2 python benchmarks/ncnc_ddi_cost.py \
         --root ../shared/datasets --pairs 24576 --repeats 1 --threads 2
@@ -57,6 +58,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--completion-samples", default="",
+                        help="also time ncnc with these completion_samples, e.g. '8,96'")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     dataset = load("ogbl-ddi", args.root, task="link", seed=0)
@@ -82,9 +85,13 @@ def main() -> None:
           f"unordered ({missing.size(1) / distinct:.2f} per distinct pair)\n")
     print("| model | s per step (median) | ms per pair | epoch estimate, training only (h) |")
     print("|---|---|---|---|")
-    for name, with_completion in (("ncn", False), ("ncnc", True)):
+    runs = [("ncn", False, 0), ("ncnc", True, 0)]
+    runs += [(f"ncnc, completion_samples={k}", True, int(k))
+             for k in args.completion_samples.split(",") if k]
+    for name, with_completion, samples in runs:
         torch.manual_seed(args.seed)
-        model = build_ncn_model(NCNC_DEFAULTS, data.num_nodes, None, with_completion).train()
+        params = {**NCNC_DEFAULTS, "completion_samples": samples}
+        model = build_ncn_model(params, data.num_nodes, None, with_completion).train()
         seconds = _step_seconds(model, graph, pos, neg, args.repeats)
         per_pair = seconds / (2 * args.pairs)
         print(f"| {name} | {seconds:.2f} | {1000 * per_pair:.3f} | {per_pair * epoch_pairs / 3600:.2f} |")

@@ -14,7 +14,9 @@ Defaults are the official ogbl-ddi command of the paper's code (GraphPKU/NeuralC
 README): ``--model puresum --mplayers 1 --hiddim 224 --res --gnndp 0.4 --xdp 0.05 --tdp 0.0
 --predp 0.6 --gnnlr 0.0021 --prelr 0.0018 --batch_size 24576 --epochs 100 --ln --lnnn
 --use_xlin --twolayerlin --maskinput``, evaluated every epoch. ``ncnc`` adds the ddi NCNC
-calibration (``--probscale 10 --proboffset 3 --pt 0.1 --alpha 0.5``). ``edge_dropout`` is the
+calibration (``--probscale 10 --proboffset 3 --pt 0.1 --alpha 0.5``) and, off by default as on
+ddi, the official one-sided neighbour sampling ``--trndeg``/``--tstdeg`` as
+``completion_samples``/``eval_completion_samples``. ``edge_dropout`` is the
 official ``--preedp`` (0 on ddi, 0.4 in the official Cora command). Differences from the
 official runs: the official ddi NCNC fine-tunes a trained NCN for 2 epochs (encoder frozen,
 predictor lr 0.0025) while ``ncnc`` here trains from scratch with the NCN settings; negatives are
@@ -79,6 +81,8 @@ NCNC_DEFAULTS: dict[str, Any] = {
     "prob_offset": 3.0,
     "prior": 0.1,
     "alpha": 0.5,
+    "completion_samples": 0,
+    "eval_completion_samples": 0,
 }
 _PROPAGATIONS = ("sum", "gcn")
 _SPARSE_FEATURES = 0.1  # features denser than this stay dense
@@ -212,6 +216,8 @@ def build_ncn_model(p: dict[str, Any], num_nodes: int, in_channels: int | None,
         predictor: NCNPredictor = NCNCPredictor(
             p["hidden"], p["hidden"], **shared, prob_scale=p["prob_scale"],
             prob_offset=p["prob_offset"], prior=p["prior"], alpha=p["alpha"],
+            completion_samples=p["completion_samples"],
+            eval_completion_samples=p["eval_completion_samples"],
         )
     else:
         predictor = NCNPredictor(p["hidden"], p["hidden"], **shared)

@@ -19,6 +19,7 @@ from graphkit.layers.ncn import (
     drop_neighbor_entries,
     pair_sets,
     remove_target_links,
+    sample_members,
 )
 from graphkit.layers.predictors import DotPredictor, HadamardMLPPredictor
 from graphkit.layers.propagation import Adjacency
@@ -96,6 +97,7 @@ __all__ = [
     "personalized_pagerank",
     "remove_target_links",
     "resource_allocation",
+    "sample_members",
     "sdrf",
     "sheaf_laplacian",
     "spectral_gap",

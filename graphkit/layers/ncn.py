@@ -63,6 +63,7 @@ __all__ = [
     "common_neighbor_aggregate",
     "remove_target_links",
     "drop_neighbor_entries",
+    "sample_members",
 ]
 
 
@@ -350,6 +351,36 @@ def _bag_sum(h: torch.Tensor, offsets: torch.Tensor, members: torch.Tensor,
     return _PairSum.apply(h, offsets, members, h.new_zeros(0) if weights is None else weights)
 
 
+def sample_members(offsets: torch.Tensor, members: torch.Tensor,
+                   size: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """At most ``size`` members per list, with weights that keep every list's weighted sum
+    unbiased (the official NCNC ``--trndeg``/``--tstdeg`` sampling).
+
+    A list of :math:`c \\le` ``size`` members is kept whole, each with weight 1. A longer one is
+    replaced by ``size`` uniform draws from it with replacement, each with weight
+    :math:`c / \\text{size}`, so :math:`\\mathbb{E}[\\sum_t w_t x_{m_t}] = \\sum_{u} x_u`. Draws
+    come from torch's global generator on the members' device.
+
+    Returns:
+        ``(offsets [M + 1], members [K'], weights [K'] float32)``.
+    """
+    if size < 1:
+        raise ConfigError(f"size must be >= 1 member per list; got {size}.")
+    counts = offsets.diff()
+    long = counts > size
+    kept = torch.where(long, torch.full_like(counts, size), counts)
+    new_offsets = torch.cat([offsets.new_zeros(1), kept.cumsum(0)])
+    owner = torch.repeat_interleave(torch.arange(counts.numel(), device=counts.device), kept)
+    rank = torch.arange(owner.numel(), device=owner.device) - new_offsets[owner]
+    owner_count = counts[owner]
+    draw = (torch.rand(owner.numel(), device=owner.device) * owner_count).long()
+    draw = torch.minimum(draw, owner_count - 1)  # float rounding can reach the count itself
+    sampled = long[owner]
+    position = offsets[owner] + torch.where(sampled, draw, rank)
+    weights = torch.where(sampled, owner_count / size, torch.ones_like(owner_count)).float()
+    return new_offsets, members[position], weights
+
+
 def common_neighbor_aggregate(adj: Any, h: torch.Tensor, pairs: torch.Tensor, *,
                               num_nodes: int | None = None) -> torch.Tensor:
     """Sum of the representations of the common neighbours of each pair.
@@ -629,6 +660,11 @@ class NCNCPredictor(NCNPredictor):
         prob_scale: :math:`a` (default 1.0). prob_offset: :math:`b` (default 0.0).
         prior: :math:`\\pi` (default 1.0). alpha: :math:`\\alpha` (default 1.0).
         chunk_size: completion pairs scored per chunk, bounds the memory (default 65,536).
+        completion_samples: in training mode, complete each one-sided set from at most this many
+            uniform draws with replacement, weighted to keep its sum unbiased
+            (:func:`sample_members`; official ``--trndeg``, 96-128 on ogbl-citation2); 0, the
+            default, uses every one-sided neighbour.
+        eval_completion_samples: the same in eval mode (official ``--tstdeg``; default 0).
         **ncn_options: the keyword arguments of :class:`NCNPredictor` (``dropout``,
             ``layer_norm``, ``node_mlp``, ``out_layers``, ``tail_act``, ``beta``,
             ``edge_dropout``). With ``edge_dropout``, the completion probabilities are computed
@@ -646,10 +682,17 @@ class NCNCPredictor(NCNPredictor):
         prior: float = 1.0,
         alpha: float = 1.0,
         chunk_size: int = 65536,
+        completion_samples: int = 0,
+        eval_completion_samples: int = 0,
         **ncn_options: Any,
     ) -> None:
         if chunk_size < 1:
             raise ConfigError(f"chunk_size must be >= 1; got {chunk_size}.")
+        for name, value in (("completion_samples", completion_samples),
+                            ("eval_completion_samples", eval_completion_samples)):
+            if value < 0:
+                raise ConfigError(f"{name} must be >= 0 (0 uses every one-sided neighbour); got {value}.")
+        self.completion_samples, self.eval_completion_samples = completion_samples, eval_completion_samples
         if not prior > 0.0:
             raise ConfigError(f"prior must be > 0; got {prior}.")
         self.prob_scale, self.prob_offset, self.prior, self.alpha = prob_scale, prob_offset, prior, alpha
@@ -680,23 +723,34 @@ class NCNCPredictor(NCNPredictor):
             out.append(self.completion_probability(self._head(h, chunk_pairs, _bag_sum(hp, *common))))
         return torch.cat(out)[inverse] if out else h.new_zeros(0)
 
+    def _completion_lists(self, offsets: torch.Tensor, members: torch.Tensor
+                          ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
+        """One-sided lists to complete from, sampled in this mode; ``None`` weights: all, 1 each."""
+        size = self.completion_samples if self.training else self.eval_completion_samples
+        return (offsets, members, None) if size == 0 else sample_members(offsets, members, size)
+
     def forward(self, h: torch.Tensor, adj: Any, pairs: torch.Tensor) -> torch.Tensor:
         g, pairs = self._prepare(h, adj, pairs)
         sets = _sets(g, pairs, residual=True)
         hp = self.node_features(h)
         pooled = _bag_sum(hp, *sets.common)
         # u in N(i) \ N(j) is weighted by A_hat[j, u]; u in N(j) \ N(i) by A_hat[i, u]
-        sides = ((*sets.only_first, pairs[1]), (*sets.only_second, pairs[0]))
+        sides = [(*self._completion_lists(*lists), other)
+                 for lists, other in ((sets.only_first, pairs[1]), (sets.only_second, pairs[0]))]
         missing = torch.cat([torch.stack([other.repeat_interleave(offsets.diff()), members])
-                             for offsets, members, other in sides], dim=1)
-        sizes = [members.numel() for _, members, _ in sides]
-        weights = self._ncn_probability(h, g, hp, missing).to(hp.dtype).split(sizes)
-        for (offsets, members, _), side_weights in zip(sides, weights, strict=True):
-            pooled = pooled + _bag_sum(hp, offsets, members, side_weights)
+                             for offsets, members, _, other in sides], dim=1)
+        sizes = [members.numel() for _, members, _, _ in sides]
+        probabilities = self._ncn_probability(h, g, hp, missing).to(hp.dtype).split(sizes)
+        for (offsets, members, sample_weights, _), weights in zip(sides, probabilities, strict=True):
+            if sample_weights is not None:
+                weights = weights * sample_weights.to(weights.dtype)
+            pooled = pooled + _bag_sum(hp, offsets, members, weights)
         return self._head(h, pairs, pooled)
 
     def extra_repr_args(self) -> str:
         return (
             f"{super().extra_repr_args()}, prob_scale={self.prob_scale}, "
-            f"prob_offset={self.prob_offset}, prior={self.prior}, alpha={self.alpha}"
+            f"prob_offset={self.prob_offset}, prior={self.prior}, alpha={self.alpha}, "
+            f"completion_samples={self.completion_samples}, "
+            f"eval_completion_samples={self.eval_completion_samples}"
         )

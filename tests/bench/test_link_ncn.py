@@ -34,8 +34,11 @@ def test_registered_with_the_official_ddi_settings():
                 "batch_size": 24576, "epochs": 100, "out_layers": 2, "node_mlp": True,
                 "target_link_removal": True}
     assert {k: ncn.defaults[k] for k in expected} == expected
-    assert {k: ncnc.defaults[k] for k in ("prob_scale", "prob_offset", "prior", "alpha")} == {
-        "prob_scale": 10.0, "prob_offset": 3.0, "prior": 0.1, "alpha": 0.5}
+    calibration = ("prob_scale", "prob_offset", "prior", "alpha", "completion_samples",
+                   "eval_completion_samples")
+    assert {k: ncnc.defaults[k] for k in calibration} == {
+        "prob_scale": 10.0, "prob_offset": 3.0, "prior": 0.1, "alpha": 0.5,
+        "completion_samples": 0, "eval_completion_samples": 0}  # ddi: no sampling
     assert "time_limit_s" in ncn.defaults and "time_limit_s" in ncnc.defaults
 
 
@@ -66,6 +69,22 @@ def test_edge_dropout_reaches_the_predictor_and_is_checked(planted):
     assert thinned.valid["auc"] > 0.7
     with pytest.raises(ConfigError, match="edge_dropout"):
         run(edge_dropout=1.5)
+
+
+def test_completion_sampling_reaches_the_predictor_and_is_checked(planted):
+    # the plain sigmoid calibration: the ddi one gives an untrained NCN's pairs A_hat ~ 1e-13
+    base = {**NCNC_DEFAULTS, **_SMALL, "epochs": 2, "prob_scale": 1.0, "prob_offset": 0.0,
+            "prior": 1.0, "alpha": 1.0}
+
+    def run(**extra):
+        torch.manual_seed(0)
+        return get_model("link", "ncnc").run(Job(planted, "ncnc", {**base, **extra}, seed=0, metric="auc"))
+
+    exact, sampled = run(), run(completion_samples=1, eval_completion_samples=2)
+    assert exact.history[0]["loss"] != sampled.history[0]["loss"]
+    assert sampled.valid["auc"] > 0.7
+    with pytest.raises(ConfigError, match="eval_completion_samples"):
+        run(eval_completion_samples=-1)
 
 
 def test_time_limit_stops_after_first_epoch(planted):

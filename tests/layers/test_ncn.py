@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from graphkit.errors import GraphInputError
+from graphkit.errors import ConfigError, GraphInputError
 from graphkit.graph import as_graph
 from graphkit.layers import (
     Adjacency,
@@ -19,6 +19,7 @@ from graphkit.layers import (
     drop_neighbor_entries,
     pair_sets,
     remove_target_links,
+    sample_members,
 )
 from graphkit.layers.ncn import NeighborTensors, neighbor_lists
 
@@ -247,6 +248,46 @@ def test_ncnc_scores_each_distinct_completion_pair_once():
     torch.testing.assert_close(out[2 * m :], out[:m], rtol=0, atol=0)
 
 
+def test_sample_members_keeps_short_lists_and_draws_long_ones():
+    offsets = torch.tensor([0, 2, 2, 7])  # lists of 2, 0 and 5 members
+    members = torch.tensor([10, 11, 20, 21, 22, 23, 24])
+    torch.manual_seed(0)
+    new_offsets, sampled, weights = sample_members(offsets, members, 3)
+    assert new_offsets.tolist() == [0, 2, 2, 5]
+    assert sampled[:2].tolist() == [10, 11] and weights[:2].tolist() == [1.0, 1.0]
+    assert set(sampled[2:].tolist()) <= {20, 21, 22, 23, 24}
+    torch.testing.assert_close(weights[2:], torch.full((3,), 5 / 3))
+    # the weighted sum of a long list is unbiased: mean over many draws of sum w_t x[m_t]
+    x = torch.arange(30, dtype=torch.float64) ** 2
+    sums = []
+    for _ in range(4000):
+        o, m, w = sample_members(offsets, members, 3)
+        sums.append((w.double() * x[m])[o[2] : o[3]].sum())
+    exact = x[members[2:]].sum()
+    torch.testing.assert_close(torch.stack(sums).mean(), exact, rtol=0.01, atol=0)
+    with pytest.raises(ConfigError, match="size must be >= 1"):
+        sample_members(offsets, members, 0)
+
+
+def test_ncnc_completion_sampling():
+    edges, _, pairs = _tiny()
+    torch.manual_seed(3)
+    h = torch.randn(7, 5, dtype=torch.float64)
+    exact = NCNCPredictor(5, 5).double().eval()
+    sampled = NCNCPredictor(5, 5, completion_samples=1, eval_completion_samples=100).double().eval()
+    sampled.load_state_dict(exact.state_dict())
+    # at least as many samples as one-sided neighbours: the exact completion
+    torch.testing.assert_close(sampled(h, edges, pairs), exact(h, edges, pairs), rtol=0, atol=0)
+    sampled.eval_completion_samples = 1  # one draw per one-sided set: a different, seeded score
+    torch.manual_seed(4)
+    first = sampled(h, edges, pairs)
+    torch.manual_seed(4)
+    torch.testing.assert_close(sampled(h, edges, pairs), first, rtol=0, atol=0)
+    assert not torch.allclose(first, exact(h, edges, pairs))
+    with pytest.raises(ConfigError, match="completion_samples must be >= 0"):
+        NCNCPredictor(5, 5, completion_samples=-1)
+
+
 def test_remove_target_links_removes_both_directions():
     edges, dense, _ = _tiny()
     g = neighbor_lists(edges, 7)
@@ -335,9 +376,11 @@ def test_repr_and_reset_parameters():
         "NCNPredictor(8, 16, dropout=0.1, layer_norm=True, node_mlp=False, out_layers=2, "
         "tail_act=True, beta=0.5, edge_dropout=0.0)"
     )
-    c = NCNCPredictor(4, 4, prob_scale=10.0, prob_offset=3.0, prior=0.1, alpha=0.5)
+    c = NCNCPredictor(4, 4, prob_scale=10.0, prob_offset=3.0, prior=0.1, alpha=0.5,
+                      completion_samples=8)
     assert repr(c).startswith("NCNCPredictor(4, 4, dropout=0.0") and repr(c).endswith(
-        "prob_scale=10.0, prob_offset=3.0, prior=0.1, alpha=0.5)"
+        "prob_scale=10.0, prob_offset=3.0, prior=0.1, alpha=0.5, completion_samples=8, "
+        "eval_completion_samples=0)"
     )
     with torch.no_grad():
         for p in model.parameters():
