@@ -30,6 +30,7 @@ float32, so that rankings are not decided by bfloat16 ties.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -236,9 +237,12 @@ def train_link_model(job: Job, encoder: str | None) -> JobOutcome:
 
 
 def fit_link_model(job: Job, model: nn.Module, optimizer: torch.optim.Optimizer,
-                   x: torch.Tensor | None, adj: Any) -> JobOutcome:
+                   x: torch.Tensor | None, adj: Any,
+                   on_best: Callable[[nn.Module], None] | None = None) -> JobOutcome:
     """The training loop of :func:`train_link_model` for any model with :class:`LinkModel`'s
     interface (``encode``, ``batch_graph``, ``forward(h, pairs, adj)``); ``adj`` is opaque here.
+    ``on_best(model)`` is called after each evaluation that becomes the best valid one, say to
+    keep that state (evaluations of an earlier, resumed process are not replayed).
 
     Uses ``job.params`` keys ``epochs``, ``eval_every``, ``batch_size``, ``grad_clip``,
     ``time_limit_s``, ``predictor_chunk`` and ``precision``; the test metrics reported are those
@@ -272,6 +276,8 @@ def fit_link_model(job: Job, model: nn.Module, optimizer: torch.optim.Optimizer,
             result = evaluate_link_model(model, x, adj, split, metrics, job.eval_batch_size)
             valid = selection.record(epoch, loss, result)
             bar.set_postfix(loss=f"{loss:.4f}", valid=f"{100 * valid:.2f}")
+            if on_best is not None and selection.best[1] == epoch:
+                on_best(model)
         if out_of_time or epoch == p["epochs"]:
             break  # a finished run needs no checkpoint: the runner deletes it
         checkpoint.epoch_done(epoch)

@@ -19,13 +19,16 @@ ddi, the official one-sided neighbour sampling ``--trndeg``/``--tstdeg`` as
 ``completion_samples``/``eval_completion_samples``. ``edge_dropout`` is the
 official ``--preedp`` (0 on ddi, 0.4 in the official Cora command). Differences from the
 official runs: the official ddi NCNC fine-tunes a trained NCN for 2 epochs (encoder frozen,
-predictor lr 0.0025) while ``ncnc`` here trains from scratch with the NCN settings; negatives are
+predictor lr 0.0025) while the ``ncnc`` bench model trains from scratch with the NCN settings
+(:func:`train_ncn` with ``init_state`` and ``on_best`` runs the official recipe:
+``benchmarks/ncnc_ddi.py``); negatives are
 drawn per batch instead of once per epoch (same distribution); JumpingKnowledge (``--jk``, used
 on Planetoid with one layer, where it is a learnable scale) is not implemented.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -224,8 +227,14 @@ def build_ncn_model(p: dict[str, Any], num_nodes: int, in_channels: int | None,
     return NCNLinkModel(encoder, predictor, p["target_link_removal"])
 
 
-def train_ncn(job: Job, completion: bool) -> JobOutcome:
-    """Train ``ncn`` (``completion=False``) or ``ncnc`` on the job's link split."""
+def train_ncn(job: Job, completion: bool, *, init_state: dict[str, torch.Tensor] | None = None,
+              on_best: Callable[[nn.Module], None] | None = None) -> JobOutcome:
+    """Train ``ncn`` (``completion=False``) or ``ncnc`` on the job's link split.
+
+    ``init_state`` is a state dict to start from, e.g. a trained ``ncn`` model's for the
+    official ddi NCNC recipe (fine-tune it with completion: ``ncn`` and ``ncnc`` models have the
+    same parameters); ``on_best`` is :func:`~graphkit.bench.link.fit_link_model`'s.
+    """
     p, data, split = job.params, job.dataset.data, job.dataset.split
     assert isinstance(split, LinkSplit)
     x = job.features if job.features is not None else getattr(data, "x", None)
@@ -237,11 +246,13 @@ def train_ncn(job: Job, completion: bool) -> JobOutcome:
     if device.type != "cpu":
         graph, x = NeighborTensors.from_graph(graph, device), None if x is None else x.to(device)
     model = build_ncn_model(p, data.num_nodes, None if x is None else x.size(1), completion).to(device)
+    if init_state is not None:
+        model.load_state_dict(init_state)
     optimizer = torch.optim.Adam([
         {"params": model.encoder.parameters(), "lr": p["lr"]},
         {"params": model.predictor.parameters(), "lr": p["predictor_lr"]},
     ])
-    return fit_link_model(job, model, optimizer, x, graph)
+    return fit_link_model(job, model, optimizer, x, graph, on_best)
 
 
 def _device(name: str) -> torch.device:

@@ -7,8 +7,15 @@ import pytest
 import torch
 
 from graphkit.bench import Job, get_model
-from graphkit.bench.link import fit_link_model
-from graphkit.bench.link_ncn import NCN_DEFAULTS, NCNC_DEFAULTS, NCNLinkModel, PropagationEncoder
+from graphkit.bench.link import evaluate_link_model, fit_link_model, link_metrics
+from graphkit.bench.link_ncn import (
+    NCN_DEFAULTS,
+    NCNC_DEFAULTS,
+    NCNLinkModel,
+    PropagationEncoder,
+    build_ncn_model,
+    train_ncn,
+)
 from graphkit.data.types import LoadedDataset
 from graphkit.errors import ConfigError
 from graphkit.layers import NCNPredictor, pair_sets
@@ -85,6 +92,38 @@ def test_completion_sampling_reaches_the_predictor_and_is_checked(planted):
     assert sampled.valid["auc"] > 0.7
     with pytest.raises(ConfigError, match="eval_completion_samples"):
         run(eval_completion_samples=-1)
+
+
+def test_ncnc_fine_tunes_the_best_ncn_state(planted):
+    # the official ddi NCNC recipe: keep NCN's best-valid state, load it into NCNC, encoder lr 0
+    data = planted.data
+    ncn_params = {**NCN_DEFAULTS, **_SMALL, "epochs": 6, "eval_every": 1}
+    kept: dict[int, dict] = {}
+
+    def keep(model):
+        kept[len(kept)] = {k: v.clone() for k, v in model.state_dict().items()}
+
+    torch.manual_seed(0)
+    ncn = train_ncn(Job(planted, "ncn", ncn_params, seed=0, metric="auc"), False, on_best=keep)
+    improvements = [p["epoch"] for i, p in enumerate(ncn.history)
+                    if p["valid"] > max([q["valid"] for q in ncn.history[:i]], default=-1.0)]
+    assert len(kept) == len(improvements) and improvements[-1] == ncn.best_epoch
+    best = kept[len(kept) - 1]
+    model = build_ncn_model(ncn_params, data.num_nodes, None, completion=False)
+    model.load_state_dict(best)
+    graph = neighbor_lists(data.edge_index, data.num_nodes)
+    again = evaluate_link_model(model, None, graph, planted.split, link_metrics("auc"), 4096)
+    assert again["valid"] == ncn.valid  # the kept state is the reported evaluation's
+
+    ncnc_params = {**NCNC_DEFAULTS, **_SMALL, "epochs": 1, "lr": 0.0, "predictor_lr": 0.0025}
+    tuned: list[dict] = []
+    torch.manual_seed(0)
+    ncnc = train_ncn(Job(planted, "ncnc", ncnc_params, seed=0, metric="auc"), True, init_state=best,
+                     on_best=lambda m: tuned.append({k: v.clone() for k, v in m.state_dict().items()}))
+    assert ncnc.epochs_run == 1 and len(tuned) == 1
+    encoder_keys = [k for k in best if k.startswith("encoder.")]
+    assert all(torch.equal(tuned[0][k], best[k]) for k in encoder_keys)  # lr 0: encoder kept
+    assert any(not torch.equal(tuned[0][k], best[k]) for k in best if k.startswith("predictor."))
 
 
 def test_time_limit_stops_after_first_epoch(planted):
