@@ -137,7 +137,7 @@ def test_every_model_trains_in_bfloat16_through_its_sparse_products(small, model
     within 5 % of float32's."""
     dataset = _with_sparse_features(small)
     params = dict(get_model("link", model).defaults)
-    params.update(epochs=1, eval_every=1, hidden=16, batch_size=64)
+    params.update(epochs=1, eval_every=1, hidden=16, batch_size=16)
     if "layout" in params:
         params["layout"] = "sparse"
 

@@ -126,6 +126,19 @@ def test_ncnc_fine_tunes_the_best_ncn_state(planted):
     assert any(not torch.equal(tuned[0][k], best[k]) for k in best if k.startswith("predictor."))
 
 
+@pytest.mark.parametrize("name", ["ncn", "ncnc"])
+def test_a_batch_may_not_remove_most_of_the_training_graph(planted, name):
+    num_train = planted.split.train_pos.size(1)
+    params = {**get_model("link", name).defaults, **_SMALL, "epochs": 1, "batch_size": num_train // 2 + 1}
+    with pytest.raises(ConfigError, match=f"batch_size={num_train // 2 + 1} takes 5[0-9] % .*"
+                                          f"--set batch_size={num_train // 4}"):
+        get_model("link", name).run(Job(planted, name, params, seed=0, metric="auc"))
+    # without target-link removal the batch size is free; half the edges is still allowed
+    for allowed in ({"target_link_removal": False}, {"batch_size": num_train // 2}):
+        outcome = get_model("link", name).run(Job(planted, name, {**params, **allowed}, seed=0, metric="auc"))
+        assert outcome.epochs_run == 1
+
+
 def test_time_limit_stops_after_first_epoch(planted):
     params = {**NCN_DEFAULTS, **_SMALL, "time_limit_s": 1e-9}
     outcome = get_model("link", "ncn").run(Job(planted, "ncn", params, seed=0, metric="auc"))
