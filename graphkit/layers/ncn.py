@@ -363,10 +363,26 @@ def sample_members(offsets: torch.Tensor, members: torch.Tensor,
 
     Returns:
         ``(offsets [M + 1], members [K'], weights [K'] float32)``.
+
+    Raises:
+        ConfigError: ``size`` not an integer >= 1.
+        GraphInputError: ``offsets``/``members`` not the flat lists of :class:`PairSets`.
     """
-    if size < 1:
-        raise ConfigError(f"size must be >= 1 member per list; got {size}.")
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise ConfigError(f"size must be an integer >= 1 (members kept per list); got {size!r}.")
+    if (offsets.dim() != 1 or members.dim() != 1 or offsets.numel() == 0
+            or offsets.dtype != torch.int64 or members.dtype != torch.int64):
+        raise GraphInputError(
+            "offsets and members must be 1-D int64 tensors (offsets [M + 1], members [K]) as in "
+            f"PairSets; got shapes {tuple(offsets.shape)}, {tuple(members.shape)} and dtypes "
+            f"{offsets.dtype}, {members.dtype}."
+        )
     counts = offsets.diff()
+    if int(offsets[0]) != 0 or int(offsets[-1]) != members.numel() or bool((counts < 0).any()):
+        raise GraphInputError(
+            "offsets must start at 0, never decrease and end at members.numel() "
+            f"({members.numel()}); list k is members[offsets[k]:offsets[k + 1]]."
+        )
     long = counts > size
     kept = torch.where(long, torch.full_like(counts, size), counts)
     new_offsets = torch.cat([offsets.new_zeros(1), kept.cumsum(0)])
@@ -690,8 +706,10 @@ class NCNCPredictor(NCNPredictor):
             raise ConfigError(f"chunk_size must be >= 1; got {chunk_size}.")
         for name, value in (("completion_samples", completion_samples),
                             ("eval_completion_samples", eval_completion_samples)):
-            if value < 0:
-                raise ConfigError(f"{name} must be >= 0 (0 uses every one-sided neighbour); got {value}.")
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                raise ConfigError(
+                    f"{name} must be an integer >= 0 (0 uses every one-sided neighbour); got {value!r}."
+                )
         self.completion_samples, self.eval_completion_samples = completion_samples, eval_completion_samples
         if not prior > 0.0:
             raise ConfigError(f"prior must be > 0; got {prior}.")

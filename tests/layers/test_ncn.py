@@ -265,8 +265,15 @@ def test_sample_members_keeps_short_lists_and_draws_long_ones():
         sums.append((w.double() * x[m])[o[2] : o[3]].sum())
     exact = x[members[2:]].sum()
     torch.testing.assert_close(torch.stack(sums).mean(), exact, rtol=0.01, atol=0)
-    with pytest.raises(ConfigError, match="size must be >= 1"):
-        sample_members(offsets, members, 0)
+    for size in (0, 2.5):
+        with pytest.raises(ConfigError, match="size must be an integer >= 1"):
+            sample_members(offsets, members, size)
+    with pytest.raises(GraphInputError, match="1-D int64"):
+        sample_members(offsets.float(), members, 3)
+    with pytest.raises(GraphInputError, match="end at members.numel"):
+        sample_members(torch.tensor([0, 2, 8]), members, 3)
+    with pytest.raises(GraphInputError, match="never decrease"):
+        sample_members(torch.tensor([0, 3, 2, 7]), members, 3)
 
 
 def test_ncnc_completion_sampling():
@@ -284,8 +291,9 @@ def test_ncnc_completion_sampling():
     torch.manual_seed(4)
     torch.testing.assert_close(sampled(h, edges, pairs), first, rtol=0, atol=0)
     assert not torch.allclose(first, exact(h, edges, pairs))
-    with pytest.raises(ConfigError, match="completion_samples must be >= 0"):
-        NCNCPredictor(5, 5, completion_samples=-1)
+    for bad in (-1, 1.5):
+        with pytest.raises(ConfigError, match="completion_samples must be an integer >= 0"):
+            NCNCPredictor(5, 5, completion_samples=bad)
 
 
 def test_remove_target_links_removes_both_directions():
